@@ -1,0 +1,1 @@
+"""The pure core: the fact model, extraction and comparison. No I/O."""

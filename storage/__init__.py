@@ -1,0 +1,26 @@
+"""Storage: SQLAlchemy models behind functions that take and return dataclasses."""
+
+from storage.db import make_engine, migrate
+from storage.repo import (
+    ArticleRecord,
+    FeedOutcome,
+    FeedState,
+    RunResult,
+    RunSummary,
+    SavedRun,
+    SourceError,
+    Store,
+)
+
+__all__ = [
+    "ArticleRecord",
+    "FeedOutcome",
+    "FeedState",
+    "RunResult",
+    "RunSummary",
+    "SavedRun",
+    "SourceError",
+    "Store",
+    "make_engine",
+    "migrate",
+]

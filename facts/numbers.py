@@ -1,0 +1,76 @@
+"""Numbers as news prose writes them: digits with separators, words, scales.
+
+Everything is Decimal so that "$41.3 bn" normalises exactly to 41300000000.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+NUMBER_WORDS: dict[str, int] = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12,
+}  # fmt: skip
+
+# Scale words and abbreviations. Indian scales: lakh = 1e5, crore = 1e7.
+SCALES: dict[str, Decimal] = {
+    "thousand": Decimal(10) ** 3,
+    "k": Decimal(10) ** 3,
+    "lakh": Decimal(10) ** 5,
+    "lakhs": Decimal(10) ** 5,
+    "million": Decimal(10) ** 6,
+    "mn": Decimal(10) ** 6,
+    "mln": Decimal(10) ** 6,
+    "m": Decimal(10) ** 6,
+    "crore": Decimal(10) ** 7,
+    "crores": Decimal(10) ** 7,
+    "cr": Decimal(10) ** 7,
+    "billion": Decimal(10) ** 9,
+    "bn": Decimal(10) ** 9,
+    "bln": Decimal(10) ** 9,
+    "b": Decimal(10) ** 9,
+    "trillion": Decimal(10) ** 12,
+    "tn": Decimal(10) ** 12,
+    "trn": Decimal(10) ** 12,
+    "lakh crore": Decimal(10) ** 12,
+}
+
+# Alternation for regexes, longest first so "lakh crore" wins over "lakh".
+SCALE_PATTERN = "|".join(sorted((s.replace(" ", r"\s+") for s in SCALES), key=len, reverse=True))
+
+NUMBER_WORD_PATTERN = "|".join(
+    sorted((w for w in NUMBER_WORDS if w != "hundred"), key=len, reverse=True)
+)
+
+
+def parse_number(token: str) -> Decimal | None:
+    """'4,500' -> 4500; '41.3' -> 41.3; 'twelve' -> 12; 'Thirty-one' -> 31."""
+    cleaned = token.strip().lower().replace(",", "").replace("\u2009", "")
+    if not cleaned:
+        return None
+    if cleaned in NUMBER_WORDS:
+        return Decimal(NUMBER_WORDS[cleaned])
+    if "-" in cleaned:
+        parts = cleaned.split("-")
+        if len(parts) == 2 and all(p in NUMBER_WORDS for p in parts):
+            return Decimal(NUMBER_WORDS[parts[0]] + NUMBER_WORDS[parts[1]])
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation:
+        return None
+
+
+def scale_of(word: str | None) -> Decimal:
+    if not word:
+        return Decimal(1)
+    return SCALES.get(" ".join(word.lower().split()), Decimal(1))
+
+
+def normalise(value: Decimal) -> Decimal:
+    """A canonical Decimal: integral values lose their exponent (1E+11 -> 100000000000)."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()

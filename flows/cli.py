@@ -1,0 +1,343 @@
+"""The `pledgewatch` command line.
+
+Prefect is imported only by the commands that run a flow, after the offline
+settings below are in the environment (Prefect reads them at import).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from alerts import ReportData, alert_to_dict, render_html, render_markdown
+from facts.compare import UNKNOWN_SUBJECT
+from facts.extract import extract_facts, first_per_key
+from facts.model import Alert, ChangeKind, Severity
+from facts.serialize import fact_to_dict
+from flows.config import (
+    ConfigError,
+    Settings,
+    baseline_texts,
+    load_baseline_facts,
+    load_topic,
+)
+from storage import Store, make_engine, migrate
+
+# Prefect without a server and without telemetry; a cold local API takes 12-15 s
+# here, close to Prefect's default 20 s startup timeout (FIELD-NOTES).
+PREFECT_OFFLINE = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+}
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_TOPIC = REPO_ROOT / "seeds" / "india-russia-summit"
+
+app = typer.Typer(help="Watch news on a topic; alert when figures or commitments move.")
+alerts_app = typer.Typer(help="List and show alerts.")
+facts_app = typer.Typer(help="Export stored facts.")
+baseline_app = typer.Typer(help="The topic's baseline facts.")
+runs_app = typer.Typer(help="Monitor runs.")
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(facts_app, name="facts")
+app.add_typer(baseline_app, name="baseline")
+app.add_typer(runs_app, name="runs")
+
+console = Console()
+err = Console(stderr=True)
+
+
+class ReportFormat(StrEnum):
+    md = "md"
+    html = "html"
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+TopicOption = Annotated[Path, typer.Option("--topic", help="Topic folder (with topic.toml).")]
+
+
+def _prefect_offline() -> None:
+    for name, value in PREFECT_OFFLINE.items():
+        os.environ.setdefault(name, value)
+
+
+@contextmanager
+def _store(settings: Settings) -> Iterator[Store]:
+    engine = make_engine(settings.resolved_database_url())
+    migrate(engine)
+    try:
+        yield Store(engine)
+    finally:
+        engine.dispose()
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code=2)
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+@app.command()
+def run(topic: TopicOption) -> None:
+    """Run the monitor once over a topic."""
+    _prefect_offline()
+    from flows.monitor import monitor
+
+    try:
+        outcome = monitor(topic_dir=str(topic), settings=_settings())
+    except ConfigError as exc:
+        raise _fail(str(exc)) from exc
+    _print_outcome(outcome)
+
+
+@app.command()
+def demo(
+    topic: TopicOption = DEFAULT_TOPIC,
+) -> None:
+    """Serve the topic's offline demo feed on 127.0.0.1 and run the monitor on it."""
+    _prefect_offline()
+    from flows.demo import serve_folder
+    from flows.monitor import monitor
+
+    # The demo's feed and pages are on loopback, which the fetch guard refuses
+    # unless private addresses are allowed explicitly.
+    settings = _settings().model_copy(update={"allow_private_networks": True})
+    try:
+        loaded = load_topic(topic)
+        # The configured port when it is free keeps article URLs stable between demo runs.
+        port = _demo_port(loaded.config.feeds[0].url if loaded.config.feeds else "")
+        with serve_folder(topic / "demo", port) as base_url:
+            feed_urls = {f.name: f"{base_url}/feed.xml" for f in loaded.config.feeds}
+            console.print(f"Serving the demo feed at {base_url}/feed.xml")
+            outcome = monitor(topic_dir=str(topic), settings=settings, feed_urls=feed_urls)
+    except (ConfigError, FileNotFoundError) as exc:
+        raise _fail(str(exc)) from exc
+    _print_outcome(outcome)
+    with _store(settings) as store:
+        _alerts_table([a for a in store.alerts(loaded.name)], title=f"Alerts for {loaded.name}")
+    console.print(f"Database: {settings.resolved_database_url()}")
+
+
+def _demo_port(url: str) -> int:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).port or 0
+
+
+def _print_outcome(outcome: object) -> None:
+    from flows.monitor import MonitorOutcome
+
+    assert isinstance(outcome, MonitorOutcome)
+    saved = outcome.saved
+    console.print(
+        f"Run {outcome.run_id}: {saved.articles_new} new articles, {saved.facts_new} new facts, "
+        f"{saved.alerts_new} new alerts, {saved.alerts_updated} alerts with new sources"
+    )
+    for error in outcome.errors:
+        err.print(f"[yellow]source failed:[/yellow] {error}", highlight=False, markup=True)
+    console.print(f"Report: {outcome.report_html}\n        {outcome.report_markdown}")
+
+
+def _alerts_table(alerts: list[Alert], title: str) -> None:
+    table = Table(title=title)
+    table.add_column("id", no_wrap=True)
+    table.add_column("severity")
+    table.add_column("kind")
+    table.add_column("change", overflow="fold", ratio=1)
+    table.add_column("sources", justify="right")
+    for a in alerts:
+        table.add_row(a.id, a.severity.value, a.kind.value, a.summary, str(len(a.sources)))
+    console.print(table)
+
+
+@alerts_app.command("list")
+def alerts_list(
+    topic: Annotated[str | None, typer.Option(help="Topic name.")] = None,
+    severity: Annotated[Severity | None, typer.Option(help="Only this severity.")] = None,
+    kind: Annotated[ChangeKind | None, typer.Option(help="Only this kind.")] = None,
+    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,  # noqa: A002
+) -> None:
+    """List stored alerts, most severe first."""
+    with _store(_settings()) as store:
+        alerts = store.alerts(topic, severity=severity, kind=kind)
+    if format is ListFormat.json:
+        print(json.dumps([alert_to_dict(a) for a in alerts], indent=2, ensure_ascii=False))
+    else:
+        _alerts_table(alerts, title="Alerts")
+
+
+@alerts_app.command("show")
+def alerts_show(
+    alert_id: Annotated[str, typer.Argument(help="Alert id (a_...).")],
+    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,  # noqa: A002
+) -> None:
+    """Show one alert with its evidence."""
+    with _store(_settings()) as store:
+        alert = store.alert(alert_id)
+    if alert is None:
+        raise _fail(f"no alert with id {alert_id}")
+    if format is ListFormat.json:
+        print(json.dumps(alert_to_dict(alert), indent=2, ensure_ascii=False))
+        return
+    console.print(f"[bold]{alert.summary}[/bold]", highlight=False, markup=True)
+    console.print(f"{alert.severity.value} · {alert.kind.value} · {alert.id}", markup=False)
+    if alert.baseline_quote:
+        console.print(f"\nBaseline ({alert.baseline_value}):\n  {alert.baseline_quote}", markup=False)
+    console.print(f"\nObserved ({alert.observed_value}):\n  {alert.observed_quote}", markup=False)
+    console.print("\nSources:", markup=False)
+    for s in alert.sources:
+        console.print(f"  {s.published or '????-??-??'}  {s.outlet}  {s.url}", markup=False)
+
+
+@facts_app.command("export")
+def facts_export(
+    topic: Annotated[str | None, typer.Option(help="Topic name.")] = None,
+    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.json,  # noqa: A002
+) -> None:
+    """Print every stored fact as JSON."""
+    if format is not ListFormat.json:
+        raise _fail("facts export supports --format json")
+    with _store(_settings()) as store:
+        facts = store.facts(topic)
+    print(json.dumps([fact_to_dict(f) for f in facts], indent=2, ensure_ascii=False))
+
+
+@app.command()
+def report(
+    topic: TopicOption,
+    format: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.html,  # noqa: A002
+    output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+) -> None:
+    """Render a change report of every stored alert of a topic."""
+    from datetime import UTC, datetime
+
+    try:
+        loaded = load_topic(topic)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from exc
+    with _store(_settings()) as store:
+        alerts = store.alerts(loaded.name)
+        counts = store.counts(loaded.name)
+    data = ReportData(
+        topic=loaded.name,
+        title=loaded.config.title,
+        generated_at=datetime.now(UTC),
+        alerts=alerts,
+        confirmations=[],
+        sources_ok=[],
+        source_errors=[],
+        articles_new=counts["articles"],
+        facts_new=counts["facts"],
+    )
+    text = render_markdown(data) if format is ReportFormat.md else render_html(data)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"Wrote {output}")
+
+
+@baseline_app.command("extract")
+def baseline_extract(
+    topic: TopicOption,
+    write: Annotated[bool, typer.Option(help="Write the topic's baseline facts file.")] = False,
+) -> None:
+    """Extract the baseline's facts (print them, or --write the file to review and commit)."""
+    try:
+        loaded = load_topic(topic)
+        texts = baseline_texts(loaded)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from exc
+    cfg = loaded.config.baseline
+    facts = []
+    for _name, text in texts:
+        facts.extend(
+            extract_facts(
+                text, url=cfg.url, outlet=cfg.outlet, published=cfg.published,
+                vocabulary=loaded.vocabulary,
+            )
+        )  # fmt: skip
+    # A fact with no subject can never be matched, so it has no place in a baseline.
+    kept = [f for f in first_per_key(facts) if f.subject != UNKNOWN_SUBJECT]
+    payload = json.dumps([fact_to_dict(f) for f in kept], indent=2, ensure_ascii=False)
+    if write:
+        path = loaded.path(cfg.facts)
+        path.write_text(payload + "\n", encoding="utf-8")
+        console.print(f"Wrote {path}: review it before committing")
+    else:
+        print(payload)
+
+
+@baseline_app.command("show")
+def baseline_show(topic: TopicOption) -> None:
+    """Print the checked-in baseline facts."""
+    try:
+        facts = load_baseline_facts(load_topic(topic))
+    except ConfigError as exc:
+        raise _fail(str(exc)) from exc
+    print(json.dumps([fact_to_dict(f) for f in facts], indent=2, ensure_ascii=False))
+
+
+@runs_app.command("list")
+def runs_list(
+    topic: Annotated[str | None, typer.Option(help="Topic name.")] = None,
+    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,  # noqa: A002
+) -> None:
+    """List monitor runs, newest first."""
+    with _store(_settings()) as store:
+        runs = store.runs(topic)
+    rows = [
+        {
+            "id": r.id, "topic": r.topic, "state": r.state,
+            "started_at": r.started_at.isoformat(),
+            "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+            "feeds_fetched": r.feeds_ok, "feeds_failed": r.feeds_failed,
+            "articles_new": r.articles_new, "facts": r.facts_new, "alerts": r.alerts_new,
+            "errors": [{"source": e.source, "message": e.message} for e in r.errors],
+            "report": r.report_path,
+        }
+        for r in runs
+    ]  # fmt: skip
+    if format is ListFormat.json:
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table(title="Runs")
+    for column in ("id", "topic", "state", "started_at", "articles_new", "facts", "alerts", "errors"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            *(str(r[c]) for c in ("id", "topic", "state", "started_at", "articles_new", "facts", "alerts")),
+            str(len(r["errors"])),  # type: ignore[arg-type]
+        )
+    console.print(table)
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise SystemExit(2) from exc
+
+
+if __name__ == "__main__":
+    main()

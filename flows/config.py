@@ -1,0 +1,199 @@
+"""Settings (from the environment, read once) and topic configuration (topic.toml).
+
+Both are validated at load; an unknown or missing key is an error that names it.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from facts.model import Fact
+from facts.serialize import FactFormatError, fact_from_dict
+from facts.vocabulary import Vocabulary
+
+
+class ConfigError(Exception):
+    """A topic or its baseline cannot be loaded; the message names the file and key."""
+
+
+class Settings(BaseSettings):
+    """Runtime settings, read from PLEDGEWATCH_* environment variables."""
+
+    # extra="ignore": PLEDGEWATCH_TEST_DATABASE_URL and the like belong to the tests.
+    model_config = SettingsConfigDict(env_prefix="PLEDGEWATCH_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str | None = None
+    reports_dir: Path | None = None
+    allow_private_networks: bool = False
+    user_agent: str = "pledgewatch/0.1 (+news monitor)"
+    http_timeout_s: float = 10.0
+    http_deadline_s: float = 30.0
+    max_feed_bytes: int = 5 * 1024 * 1024
+    max_page_bytes: int = 5 * 1024 * 1024
+    max_entries_per_feed: int = 500
+    feed_retries: int = 2
+    retry_delay_s: float = 2.0
+    article_batch_size: int = 25
+    fetch_workers: int = 8
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'pledgewatch.db').resolve()}"
+
+    def resolved_reports_dir(self) -> Path:
+        return self.reports_dir if self.reports_dir is not None else self.data_dir / "reports"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FeedConfig(_Strict):
+    name: str
+    url: str
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, value: str) -> str:
+        if not value.lower().startswith(("http://", "https://")):
+            raise ValueError("must be an http or https URL")
+        return value
+
+
+class BaselineConfig(_Strict):
+    files: list[str] = Field(min_length=1)
+    facts: str
+    url: str
+    outlet: str
+    published: date
+
+
+class RelevanceConfig(_Strict):
+    all_of: list[list[str]] = Field(min_length=1)
+
+
+class ScheduleConfig(_Strict):
+    interval_minutes: int | None = Field(default=None, gt=0)
+    cron: str | None = None
+
+
+class CompareConfig(_Strict):
+    contradiction_window_days: int = Field(default=2, ge=0)
+
+
+class AlertsConfig(_Strict):
+    channels: list[dict[str, Any]] = []
+    severity: dict[str, Any] = {}
+
+
+class TopicConfig(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$")
+    title: str
+    baseline: BaselineConfig
+    feeds: list[FeedConfig] = []
+    relevance: RelevanceConfig
+    schedule: ScheduleConfig = ScheduleConfig()
+    actors: dict[str, list[str]] = {}
+    subjects: dict[str, list[str]] = {}
+    counted: dict[str, list[str]] = {}
+    compare: CompareConfig = CompareConfig()
+    alerts: AlertsConfig = AlertsConfig()
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A loaded topic: its folder, its checked config and its vocabulary."""
+
+    directory: Path
+    config: TopicConfig
+    vocabulary: Vocabulary
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def tracked_subjects(self) -> frozenset[str]:
+        return frozenset(self.config.subjects) | frozenset(self.config.counted)
+
+    def path(self, relative: str) -> Path:
+        return self.directory / relative
+
+
+def _describe(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            parts.append(f"unknown key '{where}'")
+        elif item["type"] == "missing":
+            parts.append(f"missing key '{where}'")
+        else:
+            parts.append(f"'{where}': {item['msg']}")
+    return "; ".join(parts)
+
+
+def load_topic(directory: str | Path) -> Topic:
+    folder = Path(directory)
+    path = folder / "topic.toml"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such file") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        config = TopicConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {_describe(exc)}") from exc
+    vocabulary = Vocabulary.from_mappings(config.actors, config.subjects, config.counted)
+    return Topic(folder.resolve(), config, vocabulary)
+
+
+def baseline_texts(topic: Topic) -> list[tuple[str, str]]:
+    """(file name, text) of each baseline document, in the configured order."""
+    out = []
+    for name in topic.config.baseline.files:
+        path = topic.path(name)
+        try:
+            out.append((name, path.read_text(encoding="utf-8")))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"{topic.directory / 'topic.toml'}: baseline file {path} is missing") from exc
+    return out
+
+
+def load_baseline_facts(topic: Topic) -> list[Fact]:
+    """The reviewed, checked-in baseline facts. A key may appear only once."""
+    path = topic.path(topic.config.baseline.facts)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"{path}: missing; create it with `pledgewatch baseline extract --topic {topic.directory}`"
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path}: not valid JSON: {exc}") from exc
+    if not isinstance(data, list):
+        raise ConfigError(f"{path}: expected a JSON list of facts")
+    facts: list[Fact] = []
+    seen: set[str] = set()
+    for item in data:
+        try:
+            fact = fact_from_dict(item)
+        except FactFormatError as exc:
+            raise ConfigError(f"{path}: {exc}") from exc
+        if fact.key in seen:
+            raise ConfigError(f"{path}: fact key {fact.key!r} appears twice")
+        seen.add(fact.key)
+        facts.append(fact)
+    return facts

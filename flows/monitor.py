@@ -1,0 +1,154 @@
+"""The monitor flow: fetch feeds → keep new on-topic entries → fetch pages →
+extract → compare → save (one transaction) → report.
+
+Tasks are coarse (one per feed, one per batch of articles) because each task
+run costs Prefect's API about 30 ms (docs/ARCHITECTURE.md). The steps live in
+flows/steps.py as plain functions; this module only orders them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+
+from flows import steps
+from flows.config import FeedConfig, Settings, Topic, load_baseline_facts, load_topic
+from alerts import ReportData
+from storage import FeedState, RunResult, SavedRun
+
+# Inputs carry an HTTP client and an engine: nothing to hash or cache.
+_TASK = {"cache_policy": NO_CACHE, "persist_result": False}
+
+
+@task(name="fetch-feed", **_TASK)  # type: ignore[call-overload]
+def fetch_feed(rt: steps.Runtime, feed: FeedConfig, state: FeedState | None) -> steps.FeedFetch:
+    return steps.fetch_feed(rt, feed, state)
+
+
+@task(name="select-new-entries", **_TASK)  # type: ignore[call-overload]
+def select_new_entries(
+    rt: steps.Runtime, topic: Topic, fetches: list[steps.FeedFetch]
+) -> list[steps.NewEntry]:
+    return steps.select_new_entries(rt, topic, fetches)
+
+
+@task(name="fetch-and-extract-articles", **_TASK)  # type: ignore[call-overload]
+def fetch_and_extract(
+    rt: steps.Runtime, topic: Topic, batch: list[steps.NewEntry]
+) -> steps.Extracted:
+    return steps.extract_pages(topic, steps.fetch_pages(rt, batch))
+
+
+@task(name="compare-with-baseline", **_TASK)  # type: ignore[call-overload]
+def compare_with_baseline(
+    rt: steps.Runtime, topic: Topic, extracted: list[steps.Extracted]
+) -> steps.Comparison:
+    observed = [f for batch in extracted for f in batch.facts]
+    prior = rt.store.prior_observations(topic.name, {f.key for f in observed})
+    return steps.compare_with_baseline(topic, load_baseline_facts(topic), observed, prior)
+
+
+@task(name="save-results", retries=2, retry_delay_seconds=1, **_TASK)  # type: ignore[call-overload]
+def save_results(rt: steps.Runtime, result: RunResult) -> SavedRun:
+    return rt.store.save_run(result)
+
+
+@task(name="write-report", **_TASK)  # type: ignore[call-overload]
+def write_report(
+    rt: steps.Runtime, topic: Topic, run_id: int, data: ReportData
+) -> steps.ReportFiles:
+    files = steps.write_report(rt, topic, run_id, data)
+    key = "".join(c if c.isalnum() else "-" for c in topic.name.lower())
+    create_markdown_artifact(files.markdown_text, key=f"{key}-report", description=topic.config.title)
+    create_table_artifact(
+        [
+            {"severity": a.severity.value, "kind": a.kind.value, "subject": a.subject,
+             "summary": a.summary, "sources": len(a.sources)}
+            for a in data.alerts
+        ],
+        key=f"{key}-alerts",
+    )  # fmt: skip
+    return files
+
+
+@dataclass(frozen=True)
+class MonitorOutcome:
+    run_id: int
+    saved: SavedRun
+    alert_ids: tuple[str, ...]
+    errors: tuple[str, ...]
+    report_html: Path
+    report_markdown: Path
+
+
+def _batches(items: list[steps.NewEntry], size: int) -> list[list[steps.NewEntry]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+@flow(name="monitor", validate_parameters=False)
+def monitor(
+    topic_dir: str,
+    settings: Settings | None = None,
+    feed_urls: dict[str, str] | None = None,
+    runtime: steps.Runtime | None = None,
+) -> MonitorOutcome:
+    """One pass over a topic. feed_urls overrides feed addresses by feed name
+    (the demo serves its feed on a free port); runtime is handed in by tests."""
+    topic = load_topic(topic_dir)
+    if feed_urls:
+        topic = steps.with_feed_urls(topic, feed_urls)
+    rt = runtime or steps.build_runtime(settings or Settings())
+    run_id = rt.store.start_run(topic.name)
+    try:
+        return _run(rt, topic, run_id)
+    except BaseException as exc:
+        rt.store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
+        raise
+    finally:
+        if runtime is None:
+            rt.close()
+
+
+def _run(rt: steps.Runtime, topic: Topic, run_id: int) -> MonitorOutcome:
+    logger = get_run_logger()
+    states = rt.store.feed_states(topic.name)
+    retrying_fetch = fetch_feed.with_options(
+        retries=rt.settings.feed_retries, retry_delay_seconds=rt.settings.retry_delay_s
+    )
+    futures = [(feed, retrying_fetch.submit(rt, feed, states.get(feed.url))) for feed in topic.config.feeds]
+    fetches: list[steps.FeedFetch] = []
+    for feed, future in futures:
+        try:
+            fetches.append(future.result())
+        except Exception as exc:  # one failing source never stops the run: record it
+            logger.warning("feed %s failed: %s", feed.url, exc)
+            fetches.append(steps.failed_feed(feed, exc))
+
+    new_entries = select_new_entries(rt, topic, fetches)
+    batch_futures = [
+        fetch_and_extract.submit(rt, topic, batch)
+        for batch in _batches(new_entries, rt.settings.article_batch_size)
+    ]
+    extracted = [f.result() for f in batch_futures]
+    comparison = compare_with_baseline(rt, topic, extracted)
+    result = steps.run_result(run_id, topic, fetches, extracted, comparison)
+    saved = save_results(rt, result)
+    data = steps.report_data(
+        rt, topic, [a.id for a in comparison.alerts], comparison.changes, result.feeds,
+        result.errors, saved,
+    )  # fmt: skip
+    files = write_report(rt, topic, run_id, data)
+    for error in result.errors:
+        logger.warning("source failed: %s: %s", error.source, error.message)
+    return MonitorOutcome(
+        run_id=run_id,
+        saved=saved,
+        alert_ids=tuple(a.id for a in comparison.alerts),
+        errors=tuple(f"{e.source}: {e.message}" for e in result.errors),
+        report_html=files.html,
+        report_markdown=files.markdown,
+    )

@@ -1,0 +1,331 @@
+"""The monitor's steps as plain functions: each composes the rooms for one stage.
+
+flows/monitor.py wraps them as Prefect tasks; tests call them directly. No
+parsing, SQL or message formatting lives here, only the wiring between rooms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import httpx
+
+from alerts import ReportData, SeverityRules, build_alerts, render_html, render_markdown
+from facts.compare import CompareOptions, compare
+from facts.extract import extract_facts
+from facts.model import Alert, Change, ChangeKind, Fact
+from facts.relevance import is_relevant
+from flows.config import ConfigError, FeedConfig, Settings, Topic
+from ingest import (
+    ArticleParseError,
+    FeedEntry,
+    FetchLimits,
+    IngestError,
+    canonical_url,
+    extract_article,
+    fetch,
+    make_client,
+    parse_feed,
+)
+from storage import (
+    ArticleRecord,
+    FeedOutcome,
+    FeedState,
+    RunResult,
+    SavedRun,
+    SourceError,
+    Store,
+    make_engine,
+    migrate,
+)
+
+Resolver = Callable[[str], list[str]]
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Everything a run needs from outside: built once, in one place."""
+
+    settings: Settings
+    store: Store
+    client: httpx.Client
+    resolver: Resolver | None = None
+
+    def limits(self, max_bytes: int) -> FetchLimits:
+        s = self.settings
+        return FetchLimits(timeout_s=s.http_timeout_s, deadline_s=s.http_deadline_s, max_bytes=max_bytes)
+
+    def close(self) -> None:
+        self.client.close()
+        self.store.engine.dispose()
+
+
+def build_runtime(settings: Settings, *, resolver: Resolver | None = None) -> Runtime:
+    engine = make_engine(settings.resolved_database_url())
+    migrate(engine)
+    return Runtime(settings, Store(engine), make_client(settings.user_agent), resolver)
+
+
+def with_feed_urls(topic: Topic, urls: Mapping[str, str]) -> Topic:
+    """The topic with some feeds' addresses replaced, by feed name."""
+    names = {f.name for f in topic.config.feeds}
+    unknown = sorted(set(urls) - names)
+    if unknown:
+        raise ConfigError(f"{topic.directory / 'topic.toml'}: no feed named {', '.join(unknown)}")
+    feeds = [FeedConfig(name=f.name, url=urls.get(f.name, f.url)) for f in topic.config.feeds]
+    return replace(topic, config=topic.config.model_copy(update={"feeds": feeds}))
+
+
+# -- feeds ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedFetch:
+    outcome: FeedOutcome
+    entries: tuple[FeedEntry, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def fetch_feed(rt: Runtime, feed: FeedConfig, state: FeedState | None) -> FeedFetch:
+    """Fetch and parse one feed. Raises IngestError so the task can retry it."""
+    fetched = fetch(
+        rt.client,
+        feed.url,
+        limits=rt.limits(rt.settings.max_feed_bytes),
+        etag=state.etag if state else None,
+        last_modified=state.last_modified if state else None,
+        allow_private_networks=rt.settings.allow_private_networks,
+        resolver=rt.resolver,
+    )
+    if fetched.not_modified:
+        return FeedFetch(FeedOutcome(feed.name, feed.url, ok=True, status="not_modified"))
+    parsed = parse_feed(
+        fetched.body,
+        source_url=feed.url,
+        headers=fetched.headers,
+        max_entries=rt.settings.max_entries_per_feed,
+    )
+    outcome = FeedOutcome(
+        feed.name,
+        feed.url,
+        ok=True,
+        status=str(fetched.status),
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+    )
+    return FeedFetch(outcome, parsed.entries, parsed.warnings)
+
+
+def failed_feed(feed: FeedConfig, error: BaseException) -> FeedFetch:
+    message = str(error) if isinstance(error, IngestError) else f"{feed.url}: {error!r}"
+    return FeedFetch(FeedOutcome(feed.name, feed.url, ok=False, status="error", error=message))
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    entry: FeedEntry
+    url: str
+    feed_url: str
+
+
+def select_new_entries(rt: Runtime, topic: Topic, fetches: Sequence[FeedFetch]) -> list[NewEntry]:
+    """Entries on topic that no earlier run stored, once each, in feed order."""
+    candidates: dict[str, NewEntry] = {}
+    for result in fetches:
+        for entry in result.entries:
+            url = canonical_url(entry.url)
+            if url in candidates:
+                continue
+            if not is_relevant(f"{entry.title}\n{entry.summary}", topic.config.relevance.all_of):
+                continue
+            candidates[url] = NewEntry(entry, url, result.outcome.url)
+    known = rt.store.known_entries(
+        topic.name, [(url, c.entry.guid or None) for url, c in candidates.items()]
+    )
+    return [c for url, c in candidates.items() if url not in known]
+
+
+# -- articles ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    new: NewEntry
+    html: bytes
+
+
+@dataclass(frozen=True)
+class PageBatch:
+    pages: tuple[Page, ...] = ()
+    errors: tuple[SourceError, ...] = ()
+
+
+def fetch_pages(rt: Runtime, entries: Sequence[NewEntry]) -> PageBatch:
+    """Fetch a batch of article pages in parallel; a failing page is recorded, not raised.
+
+    A page that failed is not stored, so the next run tries it again.
+    """
+
+    def one(new: NewEntry) -> Page | SourceError:
+        try:
+            fetched = fetch(
+                rt.client,
+                new.url,
+                limits=rt.limits(rt.settings.max_page_bytes),
+                allow_private_networks=rt.settings.allow_private_networks,
+                resolver=rt.resolver,
+            )
+        except IngestError as exc:
+            return SourceError(new.url, str(exc))
+        return Page(new, fetched.body)
+
+    workers = max(1, min(rt.settings.fetch_workers, len(entries)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(one, entries))
+    pages = tuple(r for r in results if isinstance(r, Page))
+    errors = tuple(r for r in results if isinstance(r, SourceError))
+    return PageBatch(pages, errors)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    articles: tuple[tuple[ArticleRecord, tuple[Fact, ...]], ...] = ()
+    errors: tuple[SourceError, ...] = ()
+
+    @property
+    def facts(self) -> list[Fact]:
+        return [f for _, facts in self.articles for f in facts]
+
+
+def extract_pages(topic: Topic, batch: PageBatch) -> Extracted:
+    """Article text and facts for each page. Pure apart from parsing bytes."""
+    articles: list[tuple[ArticleRecord, tuple[Fact, ...]]] = []
+    errors: list[SourceError] = list(batch.errors)
+    for page in batch.pages:
+        entry = page.new.entry
+        try:
+            content = extract_article(
+                page.html,
+                url=page.new.url,
+                fallback_title=entry.title,
+                fallback_published=entry.published,
+            )
+        except ArticleParseError as exc:
+            errors.append(SourceError(page.new.url, str(exc)))
+            continue
+        published: date | None = content.published.date() if content.published else None
+        record = ArticleRecord(
+            url=page.new.url,
+            title=content.title,
+            outlet=content.outlet,
+            published=published,
+            text=content.text,
+            content_hash=hashlib.sha256(content.text.encode()).hexdigest(),
+            guid=entry.guid,
+            feed_url=page.new.feed_url,
+        )
+        facts = extract_facts(
+            content.text,
+            url=record.url,
+            outlet=record.outlet,
+            published=published,
+            vocabulary=topic.vocabulary,
+        )
+        articles.append((record, tuple(facts)))
+    return Extracted(tuple(articles), tuple(errors))
+
+
+# -- comparison, saving, reporting ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    changes: tuple[Change, ...] = ()
+    alerts: tuple[Alert, ...] = ()
+
+
+def compare_with_baseline(
+    topic: Topic, baseline: Sequence[Fact], observed: Sequence[Fact], prior: Sequence[Fact]
+) -> Comparison:
+    options = CompareOptions(
+        contradiction_window_days=topic.config.compare.contradiction_window_days,
+        tracked_subjects=topic.tracked_subjects,
+    )
+    changes = compare(baseline, observed, prior, options)
+    rules = SeverityRules.from_mapping(topic.config.alerts.severity)
+    return Comparison(tuple(changes), tuple(build_alerts(topic.name, changes, rules)))
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    markdown: Path
+    html: Path
+    markdown_text: str = field(repr=False, default="")
+
+
+def report_data(
+    rt: Runtime,
+    topic: Topic,
+    alert_ids: Sequence[str],
+    changes: Sequence[Change],
+    feeds: Sequence[FeedOutcome],
+    errors: Sequence[SourceError],
+    saved: SavedRun,
+) -> ReportData:
+    alerts = [a for a in (rt.store.alert(i) for i in dict.fromkeys(alert_ids)) if a is not None]
+    confirmations: dict[str, set[str]] = {}
+    for change in changes:
+        if change.kind is ChangeKind.CONFIRMED:
+            confirmations.setdefault(change.subject, set()).add(change.observed.evidence.url)
+    return ReportData(
+        topic=topic.name,
+        title=topic.config.title,
+        generated_at=datetime.now(UTC),
+        alerts=alerts,
+        confirmations=sorted((s, len(urls)) for s, urls in confirmations.items()),
+        sources_ok=[f.url for f in feeds if f.ok],
+        source_errors=[(e.source, e.message) for e in errors],
+        articles_new=saved.articles_new,
+        facts_new=saved.facts_new,
+    )
+
+
+def write_report(rt: Runtime, topic: Topic, run_id: int, data: ReportData) -> ReportFiles:
+    """Write the run's report as Markdown and HTML, and remember where."""
+    folder = rt.settings.resolved_reports_dir() / topic.name
+    folder.mkdir(parents=True, exist_ok=True)
+    markdown = render_markdown(data)
+    stem = f"run-{run_id:05d}"
+    md_path = folder / f"{stem}.md"
+    html_path = folder / f"{stem}.html"
+    md_path.write_text(markdown, encoding="utf-8")
+    html_path.write_text(render_html(data), encoding="utf-8")
+    rt.store.set_report_path(run_id, str(html_path.resolve()))
+    return ReportFiles(md_path, html_path, markdown)
+
+
+def run_result(
+    run_id: int,
+    topic: Topic,
+    feeds: Sequence[FeedFetch],
+    extracted: Sequence[Extracted],
+    comparison: Comparison,
+) -> RunResult:
+    errors = [SourceError(f.outcome.url, f.outcome.error or "failed") for f in feeds if not f.outcome.ok]
+    for batch in extracted:
+        errors.extend(batch.errors)
+    return RunResult(
+        run_id=run_id,
+        topic=topic.name,
+        feeds=[f.outcome for f in feeds],
+        articles=[a for batch in extracted for a in batch.articles],
+        changes=comparison.changes,
+        alerts=comparison.alerts,
+        errors=errors,
+    )

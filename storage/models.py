@@ -1,0 +1,154 @@
+"""SQLAlchemy 2 models. Private to storage/: nothing outside this room sees them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(200), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(20))
+    feeds_ok: Mapped[int] = mapped_column(Integer, default=0)
+    feeds_failed: Mapped[int] = mapped_column(Integer, default=0)
+    articles_new: Mapped[int] = mapped_column(Integer, default=0)
+    facts_new: Mapped[int] = mapped_column(Integer, default=0)
+    alerts_new: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    report_path: Mapped[str | None] = mapped_column(Text)
+
+
+class FeedRow(Base):
+    __tablename__ = "feeds"
+    __table_args__ = (UniqueConstraint("topic", "url", name="uq_feeds_topic_url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(Text)
+    name: Mapped[str] = mapped_column(String(200))
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_fetched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_status: Mapped[str | None] = mapped_column(String(20))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ArticleRow(Base):
+    __tablename__ = "articles"
+    __table_args__ = (UniqueConstraint("topic", "url", name="uq_articles_topic_url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(Text)
+    guid: Mapped[str | None] = mapped_column(Text)
+    feed_url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    outlet: Mapped[str] = mapped_column(String(300))
+    published: Mapped[date | None] = mapped_column(Date)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+
+
+class FactRow(Base):
+    __tablename__ = "facts"
+    __table_args__ = (Index("ix_facts_topic_key", "topic", "key"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    key: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(Text)
+    # Decimals are stored as text: exact on every backend (SQLite has no decimal type).
+    value: Mapped[str | None] = mapped_column(String(80))
+    value_max: Mapped[str | None] = mapped_column(String(80))
+    unit: Mapped[str | None] = mapped_column(String(40))
+    qualifier: Mapped[str | None] = mapped_column(String(40))
+    figure_kind: Mapped[str | None] = mapped_column(String(20))
+    deadline: Mapped[str | None] = mapped_column(String(20))
+    period: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str | None] = mapped_column(String(20))
+    action: Mapped[str | None] = mapped_column(Text)
+    actors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    speaker: Mapped[str | None] = mapped_column(Text)
+    negated: Mapped[bool] = mapped_column(Boolean, default=False)
+    url: Mapped[str] = mapped_column(Text)
+    outlet: Mapped[str] = mapped_column(String(300))
+    published: Mapped[date | None] = mapped_column(Date)
+    quote: Mapped[str] = mapped_column(Text)
+    span_start: Mapped[int] = mapped_column(Integer)
+    span_end: Mapped[int] = mapped_column(Integer)
+
+
+class AlertRow(Base):
+    __tablename__ = "alerts"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    baseline_value: Mapped[str | None] = mapped_column(Text)
+    baseline_quote: Mapped[str | None] = mapped_column(Text)
+    observed_value: Mapped[str] = mapped_column(Text)
+    observed_quote: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    first_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AlertSourceRow(Base):
+    __tablename__ = "alert_sources"
+    __table_args__ = (UniqueConstraint("alert_id", "url", name="uq_alert_sources_alert_url"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[str] = mapped_column(ForeignKey("alerts.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    outlet: Mapped[str] = mapped_column(String(300))
+    published: Mapped[date | None] = mapped_column(Date)
+    quote: Mapped[str] = mapped_column(Text)
+    fact_id: Mapped[str] = mapped_column(String(40))
+
+
+class ChangeRow(Base):
+    __tablename__ = "changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"), index=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(Text)
+    fact_id: Mapped[str] = mapped_column(ForeignKey("facts.id"))
+    other_fact_id: Mapped[str | None] = mapped_column(String(40))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    alert_id: Mapped[str | None] = mapped_column(ForeignKey("alerts.id"))
