@@ -37,7 +37,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-check: lint typecheck test
+check: lint typecheck test  ## what .ci/run runs
 
 lock: install
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock

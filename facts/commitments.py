@@ -68,7 +68,9 @@ _SPEAKER = re.compile(
     r"(?:[A-Z][\w'’.-]*|ministry|minister|officials?|spokes(?:man|woman|person)|"
     r"diplomats?|sources?|analysts?))\s+(?:said|says|told|stated|announced)\b"
 )
-_OBJECT = re.compile(r"^\s*(?:to\s+)?(?:an?\s+|the\s+|on\s+(?:an?\s+|the\s+)?)?(?P<obj>[^,.;:]{3,60})")
+_OBJECT = re.compile(
+    r"^\s*(?:to\s+)?(?:an?\s+|the\s+|on\s+(?:an?\s+|the\s+)?)?(?P<obj>[^,.;:]{3,60})"
+)
 _OBJECT_STOP = re.compile(r"\b(?:by|with|in|at|for|during|after|before|on|from|until)\b")
 
 

@@ -75,7 +75,7 @@ def _changed_fields(reference: Fact, observed: Fact) -> dict[str, tuple[Any, Any
 
 
 def deadline_sort_key(deadline: str) -> str:
-    """"by 2030" means by the end of 2030, so a bare year sorts as its December."""
+    """ "by 2030" means by the end of 2030, so a bare year sorts as its December."""
     return f"{deadline}-12" if len(deadline) == 4 else deadline
 
 
@@ -116,7 +116,9 @@ def _changes_against(reference: Fact, observed: Fact) -> list[Change]:
     if "deadline" in changed:
         old, new = changed["deadline"]
         later = deadline_sort_key(new) > deadline_sort_key(old)
-        details = {"deadline": {"old": old, "new": new, "direction": "later" if later else "earlier"}}
+        details = {
+            "deadline": {"old": old, "new": new, "direction": "later" if later else "earlier"}
+        }
         out.append(Change(ChangeKind.DEADLINE_MOVED, observed, baseline=reference, details=details))
     return out
 

@@ -174,7 +174,7 @@ def alerts_list(
     topic: Annotated[str | None, typer.Option(help="Topic name.")] = None,
     severity: Annotated[Severity | None, typer.Option(help="Only this severity.")] = None,
     kind: Annotated[ChangeKind | None, typer.Option(help="Only this kind.")] = None,
-    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,  # noqa: A002
+    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
 ) -> None:
     """List stored alerts, most severe first."""
     with _store(_settings()) as store:
@@ -188,7 +188,7 @@ def alerts_list(
 @alerts_app.command("show")
 def alerts_show(
     alert_id: Annotated[str, typer.Argument(help="Alert id (a_...).")],
-    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,  # noqa: A002
+    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
 ) -> None:
     """Show one alert with its evidence."""
     with _store(_settings()) as store:
@@ -201,7 +201,9 @@ def alerts_show(
     console.print(f"[bold]{alert.summary}[/bold]", highlight=False, markup=True)
     console.print(f"{alert.severity.value} · {alert.kind.value} · {alert.id}", markup=False)
     if alert.baseline_quote:
-        console.print(f"\nBaseline ({alert.baseline_value}):\n  {alert.baseline_quote}", markup=False)
+        console.print(
+            f"\nBaseline ({alert.baseline_value}):\n  {alert.baseline_quote}", markup=False
+        )
     console.print(f"\nObserved ({alert.observed_value}):\n  {alert.observed_quote}", markup=False)
     console.print("\nSources:", markup=False)
     for s in alert.sources:
@@ -211,7 +213,7 @@ def alerts_show(
 @facts_app.command("export")
 def facts_export(
     topic: Annotated[str | None, typer.Option(help="Topic name.")] = None,
-    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.json,  # noqa: A002
+    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.json,
 ) -> None:
     """Print every stored fact as JSON."""
     if format is not ListFormat.json:
@@ -224,7 +226,7 @@ def facts_export(
 @app.command()
 def report(
     topic: TopicOption,
-    format: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.html,  # noqa: A002
+    format: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.html,
     output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
 ) -> None:
     """Render a change report of every stored alert of a topic."""
@@ -300,7 +302,7 @@ def baseline_show(topic: TopicOption) -> None:
 @runs_app.command("list")
 def runs_list(
     topic: Annotated[str | None, typer.Option(help="Topic name.")] = None,
-    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,  # noqa: A002
+    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
 ) -> None:
     """List monitor runs, newest first."""
     with _store(_settings()) as store:
@@ -321,11 +323,23 @@ def runs_list(
         print(json.dumps(rows, indent=2))
         return
     table = Table(title="Runs")
-    for column in ("id", "topic", "state", "started_at", "articles_new", "facts", "alerts", "errors"):
+    for column in (
+        "id",
+        "topic",
+        "state",
+        "started_at",
+        "articles_new",
+        "facts",
+        "alerts",
+        "errors",
+    ):
         table.add_column(column)
     for r in rows:
         table.add_row(
-            *(str(r[c]) for c in ("id", "topic", "state", "started_at", "articles_new", "facts", "alerts")),
+            *(
+                str(r[c])
+                for c in ("id", "topic", "state", "started_at", "articles_new", "facts", "alerts")
+            ),
             str(len(r["errors"])),  # type: ignore[arg-type]
         )
     console.print(table)

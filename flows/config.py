@@ -168,7 +168,9 @@ def baseline_texts(topic: Topic) -> list[tuple[str, str]]:
         try:
             out.append((name, path.read_text(encoding="utf-8")))
         except FileNotFoundError as exc:
-            raise ConfigError(f"{topic.directory / 'topic.toml'}: baseline file {path} is missing") from exc
+            raise ConfigError(
+                f"{topic.directory / 'topic.toml'}: baseline file {path} is missing"
+            ) from exc
     return out
 
 
@@ -179,7 +181,8 @@ def load_baseline_facts(topic: Topic) -> list[Fact]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(
-            f"{path}: missing; create it with `pledgewatch baseline extract --topic {topic.directory}`"
+            f"{path}: missing; create it with "
+            f"`pledgewatch baseline extract --topic {topic.directory} --write`"
         ) from exc
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}: not valid JSON: {exc}") from exc

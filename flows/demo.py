@@ -29,8 +29,7 @@ def _handler(root: Path) -> type[BaseHTTPRequestHandler]:
             if not target.is_relative_to(root) or not target.is_file():
                 self.send_error(404)
                 return
-            host, port = self.server.server_address[:2]
-            body = target.read_bytes().replace(PLACEHOLDER, f"http://{host}:{port}".encode())
+            body = target.read_bytes().replace(PLACEHOLDER, self.server.base_url.encode())  # type: ignore[attr-defined]
             ctype = "application/rss+xml" if target.suffix == ".xml" else None
             ctype = ctype or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
             self.send_response(200)
@@ -39,7 +38,7 @@ def _handler(root: Path) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass  # the demo prints its own summary
 
     return DemoHandler
@@ -57,11 +56,13 @@ def serve_folder(root: Path, port: int = 0) -> Iterator[str]:
         if port == 0:
             raise
         server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(root))  # port taken: any port
+    host, bound = server.server_address[:2]
+    base_url = f"http://{host!s}:{bound}"
+    server.base_url = base_url  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, name="demo-server", daemon=True)
     thread.start()
     try:
-        host, bound = server.server_address[:2]
-        yield f"http://{host}:{bound}"
+        yield base_url
     finally:
         server.shutdown()
         server.server_close()

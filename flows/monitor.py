@@ -15,9 +15,9 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
+from alerts import ReportData
 from flows import steps
 from flows.config import FeedConfig, Settings, Topic, load_baseline_facts, load_topic
-from alerts import ReportData
 from storage import FeedState, RunResult, SavedRun
 
 # Inputs carry an HTTP client and an engine: nothing to hash or cache.
@@ -63,7 +63,9 @@ def write_report(
 ) -> steps.ReportFiles:
     files = steps.write_report(rt, topic, run_id, data)
     key = "".join(c if c.isalnum() else "-" for c in topic.name.lower())
-    create_markdown_artifact(files.markdown_text, key=f"{key}-report", description=topic.config.title)
+    create_markdown_artifact(
+        files.markdown_text, key=f"{key}-report", description=topic.config.title
+    )
     create_table_artifact(
         [
             {"severity": a.severity.value, "kind": a.kind.value, "subject": a.subject,
@@ -119,7 +121,9 @@ def _run(rt: steps.Runtime, topic: Topic, run_id: int) -> MonitorOutcome:
     retrying_fetch = fetch_feed.with_options(
         retries=rt.settings.feed_retries, retry_delay_seconds=rt.settings.retry_delay_s
     )
-    futures = [(feed, retrying_fetch.submit(rt, feed, states.get(feed.url))) for feed in topic.config.feeds]
+    futures = [
+        (feed, retrying_fetch.submit(rt, feed, states.get(feed.url))) for feed in topic.config.feeds
+    ]
     fetches: list[steps.FeedFetch] = []
     for feed, future in futures:
         try:

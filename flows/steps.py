@@ -7,9 +7,8 @@ parsing, SQL or message formatting lives here, only the wiring between rooms.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -59,7 +58,9 @@ class Runtime:
 
     def limits(self, max_bytes: int) -> FetchLimits:
         s = self.settings
-        return FetchLimits(timeout_s=s.http_timeout_s, deadline_s=s.http_deadline_s, max_bytes=max_bytes)
+        return FetchLimits(
+            timeout_s=s.http_timeout_s, deadline_s=s.http_deadline_s, max_bytes=max_bytes
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -317,7 +318,9 @@ def run_result(
     extracted: Sequence[Extracted],
     comparison: Comparison,
 ) -> RunResult:
-    errors = [SourceError(f.outcome.url, f.outcome.error or "failed") for f in feeds if not f.outcome.ok]
+    errors = [
+        SourceError(f.outcome.url, f.outcome.error or "failed") for f in feeds if not f.outcome.ok
+    ]
     for batch in extracted:
         errors.extend(batch.errors)
     return RunResult(

@@ -155,7 +155,9 @@ def _fact(row: FactRow) -> Fact:
     return Fact(
         kind=FactKind(row.kind),
         subject=row.subject,
-        evidence=Evidence(row.url, row.outlet, row.published, row.quote, row.span_start, row.span_end),
+        evidence=Evidence(
+            row.url, row.outlet, row.published, row.quote, row.span_start, row.span_end
+        ),
         value=Decimal(row.value) if row.value is not None else None,
         value_max=Decimal(row.value_max) if row.value_max is not None else None,
         unit=row.unit,
@@ -281,6 +283,9 @@ class Store:
         (same id) are skipped, so saving a result twice stores nothing twice.
         """
         with Session(self.engine) as session, session.begin():
+            run = session.get(RunRow, result.run_id)
+            if run is None:
+                raise LookupError(f"run {result.run_id} does not exist")
             self._save_feeds(session, result)
             articles_new, facts_new = self._save_articles(session, result)
             alerts_new, alerts_updated = self._save_alerts(session, result)
@@ -297,9 +302,6 @@ class Store:
                         alert_id=None,
                     )
                 )
-            run = session.get(RunRow, result.run_id)
-            if run is None:
-                raise LookupError(f"run {result.run_id} does not exist")
             run.finished_at = result.finished_at
             run.state = "completed"
             run.feeds_ok = sum(1 for f in result.feeds if f.ok)
@@ -396,7 +398,9 @@ class Store:
                 session.add(row)
                 created += 1
             have = set(
-                session.scalars(select(AlertSourceRow.url).where(AlertSourceRow.alert_id == alert.id))
+                session.scalars(
+                    select(AlertSourceRow.url).where(AlertSourceRow.alert_id == alert.id)
+                )
             )
             added = False
             for source in alert.sources:

@@ -6,7 +6,7 @@ import pytest
 
 from alerts.format import format_deadline, format_number, format_value
 from facts.model import FigureKind, Status
-from tests.alerts.factories import commitment, figure
+from tests.factories import commitment, figure
 
 
 @pytest.mark.parametrize(

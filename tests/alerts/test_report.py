@@ -12,7 +12,7 @@ from alerts.escape import safe_href
 from alerts.report import CSP, ReportData, render_html, render_markdown
 from alerts.rules import SeverityRules, build_alerts
 from facts.model import Alert, Change, ChangeKind, Source, Status
-from tests.alerts.factories import commitment, figure_change
+from tests.factories import commitment, figure_change
 
 HOSTILE = (
     "<script>alert(1)</script> <img src=x onerror=alert(1)> "

@@ -9,7 +9,7 @@ import pytest
 
 from alerts.rules import SeverityRules, alert_id, build_alerts, severity_for
 from facts.model import Change, ChangeKind, FigureKind, Severity, Status
-from tests.alerts.factories import (
+from tests.factories import (
     baseline_figure,
     commitment,
     contradiction,

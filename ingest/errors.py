@@ -1,0 +1,82 @@
+"""The one exception tree of ``ingest``.
+
+Callers catch the branch they can handle; everything raised by this package on purpose
+is an ``IngestError`` and names its source (a URL, or a feed/page name)::
+
+    IngestError                 .source, .message
+    ├── FetchError              the network side: nothing usable came back
+    │   ├── FetchTimeout        per-read timeout or the overall deadline passed
+    │   ├── FetchTooLarge       the decoded body went past FetchLimits.max_bytes
+    │   ├── FetchStatusError    a non-2xx answer that is not 304 (.status)
+    │   ├── BlockedURL          a scheme other than http(s), or an address not allowed
+    │   └── TooManyRedirects    more than FetchLimits.max_redirects hops
+    ├── FeedParseError          the bytes are not a feed we can read
+    └── ArticleParseError       the page has no text we can extract
+
+``args`` always holds exactly what ``__init__`` takes, so the exceptions survive pickling
+(Prefect pickles the exceptions of failed tasks into their states).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArticleParseError",
+    "BlockedURL",
+    "FeedParseError",
+    "FetchError",
+    "FetchStatusError",
+    "FetchTimeout",
+    "FetchTooLarge",
+    "IngestError",
+    "TooManyRedirects",
+]
+
+
+class IngestError(Exception):
+    """Base of every error ``ingest`` raises; ``str(e)`` always starts with the source."""
+
+    def __init__(self, source: str, message: str) -> None:
+        super().__init__(source, message)
+        self.source = source
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.message}"
+
+
+class FetchError(IngestError):
+    """Fetching the source failed (transport error, refused response, limits)."""
+
+
+class FetchTimeout(FetchError):
+    """A read timed out, or the whole fetch outlived its deadline."""
+
+
+class FetchTooLarge(FetchError):
+    """The (decoded) body is larger than the limit allows."""
+
+
+class FetchStatusError(FetchError):
+    """The server answered with a status we do not accept."""
+
+    def __init__(self, source: str, status: int, message: str | None = None) -> None:
+        super().__init__(source, message or f"HTTP status {status}")
+        self.status = status
+        # Keep args equal to this __init__'s parameters so pickling round-trips.
+        self.args = (source, status, self.message)
+
+
+class BlockedURL(FetchError):
+    """The URL's scheme, or the address its host resolves to, is not allowed."""
+
+
+class TooManyRedirects(FetchError):
+    """The redirect chain is longer than allowed."""
+
+
+class FeedParseError(IngestError):
+    """The body could not be read as an RSS or Atom feed."""
+
+
+class ArticleParseError(IngestError):
+    """No article text could be extracted from the page."""

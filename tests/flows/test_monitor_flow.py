@@ -1,0 +1,95 @@
+"""The monitor flow through Prefect (one session-wide test API), driven by the CLI
+the way a user runs it: `pledgewatch demo`, then `run` against a broken feed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tests.conftest import DEMO_TOPIC
+
+pytestmark = pytest.mark.flow
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("PLEDGEWATCH_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("PLEDGEWATCH_DATABASE_URL", raising=False)
+    return tmp_path
+
+
+def _json(runner: CliRunner, *args: str) -> list[dict[str, object]]:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert isinstance(data, list)
+    return data
+
+
+def test_demo_twice_then_explore(prefect_harness: None, env: Path) -> None:
+    runner = CliRunner()
+    first = runner.invoke(app, ["demo"])
+    assert first.exit_code == 0, first.output
+    assert "10 new articles" in first.stdout
+    reports = sorted((env / "var" / "reports" / "india-russia-summit").iterdir())
+    assert [p.suffix for p in reports] == [".html", ".md"]
+    assert "contradiction" in reports[1].read_text(encoding="utf-8")
+
+    second = runner.invoke(app, ["demo"])
+    assert second.exit_code == 0, second.output
+    assert "0 new articles, 0 new facts, 0 new alerts" in second.stdout
+
+    alerts = _json(runner, "alerts", "list", "--format", "json")
+    kinds = {a["kind"] for a in alerts}
+    assert {"figure_changed", "deadline_moved", "status_changed", "new_commitment",
+            "new_figure", "contradiction"} <= kinds  # fmt: skip
+    assert len({a["id"] for a in alerts}) == len(alerts)
+    facts = _json(runner, "facts", "export", "--format", "json")
+    trade = [f for f in facts if f["subject"] == "bilateral trade" and f["unit"] == "USD"]
+    assert {f["value"] for f in trade} == {100000000000, 150000000000}
+    shown = runner.invoke(app, ["alerts", "show", str(alerts[0]["id"])])
+    assert shown.exit_code == 0 and "Sources:" in shown.stdout
+    runs = _json(runner, "runs", "list", "--format", "json")
+    assert [r["state"] for r in runs] == ["completed", "completed"]
+
+
+def test_run_goes_on_past_a_broken_feed(
+    prefect_harness: None, env: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    topic = env / "topic"
+    shutil.copytree(DEMO_TOPIC, topic, ignore=shutil.ignore_patterns("demo"))
+    good = (DEMO_TOPIC / "demo" / "articles" / "trade-target-raised.html").read_bytes()
+    httpserver.expect_request("/article.html").respond_with_data(good, content_type="text/html")
+    httpserver.expect_request("/broken.xml").respond_with_data("down", status=503)
+    feed = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+      <item><title>India and Russia raise trade target</title>
+      <link>{httpserver.url_for("/article.html")}</link><guid>x-1</guid></item>
+    </channel></rss>"""
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        feed, content_type="application/rss+xml"
+    )
+    toml = (topic / "topic.toml").read_text(encoding="utf-8")
+    toml = toml.replace(
+        'url = "http://127.0.0.1:8765/feed.xml"',
+        f'url = "{httpserver.url_for("/broken.xml")}"\n\n[[feeds]]\nname = "good"\n'
+        f'url = "{httpserver.url_for("/feed.xml")}"',
+    )
+    (topic / "topic.toml").write_text(toml, encoding="utf-8")
+    monkeypatch.setenv("PLEDGEWATCH_ALLOW_PRIVATE_NETWORKS", "true")
+    monkeypatch.setenv("PLEDGEWATCH_FEED_RETRIES", "1")
+    monkeypatch.setenv("PLEDGEWATCH_RETRY_DELAY_S", "0")
+
+    result = CliRunner().invoke(app, ["run", "--topic", str(topic)])
+    assert result.exit_code == 0, result.output
+    assert "1 new articles" in result.stdout
+    assert "broken.xml" in result.stderr and "503" in result.stderr
+    [run] = _json(CliRunner(), "runs", "list", "--format", "json")
+    assert (run["state"], run["feeds_fetched"], run["feeds_failed"]) == ("completed", 1, 1)
+    kinds = {a["kind"] for a in _json(CliRunner(), "alerts", "list", "--format", "json")}
+    assert kinds == {"figure_changed"}

@@ -1,0 +1,178 @@
+"""The monitor's steps as plain functions, against real HTTP servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from facts.model import ChangeKind
+from flows import steps
+from flows.config import FeedConfig, Settings, Topic, load_baseline_facts, load_topic
+from flows.demo import serve_folder
+from ingest import FeedParseError, FetchStatusError
+from storage import SavedRun
+from tests.conftest import DEMO_TOPIC
+
+
+@pytest.fixture
+def runtime(database_url: str, tmp_path: Path) -> Iterator[steps.Runtime]:
+    settings = Settings(
+        database_url=database_url,
+        data_dir=tmp_path,
+        allow_private_networks=True,  # every server in these tests is on loopback
+        http_deadline_s=5,
+    )
+    rt = steps.build_runtime(settings)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture(scope="module")
+def demo_url() -> Iterator[str]:
+    with serve_folder(DEMO_TOPIC / "demo") as base:
+        yield base
+
+
+@pytest.fixture
+def topic(demo_url: str) -> Topic:
+    return steps.with_feed_urls(
+        load_topic(DEMO_TOPIC), {"summit-watch-demo": f"{demo_url}/feed.xml"}
+    )
+
+
+def run_pipeline(rt: steps.Runtime, topic: Topic) -> tuple[SavedRun, steps.Comparison]:
+    """The monitor flow's plan, step by step, without Prefect."""
+    run_id = rt.store.start_run(topic.name)
+    states = rt.store.feed_states(topic.name)
+    fetches = []
+    for feed in topic.config.feeds:
+        try:
+            fetches.append(steps.fetch_feed(rt, feed, states.get(feed.url)))
+        except Exception as exc:
+            fetches.append(steps.failed_feed(feed, exc))
+    entries = steps.select_new_entries(rt, topic, fetches)
+    extracted = [steps.extract_pages(topic, steps.fetch_pages(rt, entries))]
+    observed = [f for batch in extracted for f in batch.facts]
+    prior = rt.store.prior_observations(topic.name, {f.key for f in observed})
+    comparison = steps.compare_with_baseline(topic, load_baseline_facts(topic), observed, prior)
+    saved = rt.store.save_run(steps.run_result(run_id, topic, fetches, extracted, comparison))
+    return saved, comparison
+
+
+def test_demo_feed_yields_every_change_kind_once_and_nothing_twice(
+    runtime: steps.Runtime, topic: Topic
+) -> None:
+    saved, comparison = run_pipeline(runtime, topic)
+    assert saved.articles_new == 10  # eleven entries, one off topic
+    kinds = Counter(a.kind for a in runtime.store.alerts(topic.name))
+    for kind in (
+        ChangeKind.FIGURE_CHANGED,
+        ChangeKind.DEADLINE_MOVED,
+        ChangeKind.STATUS_CHANGED,
+        ChangeKind.NEW_COMMITMENT,
+        ChangeKind.NEW_FIGURE,
+        ChangeKind.CONTRADICTION,
+    ):
+        assert kinds[kind] >= 1, kind
+    confirmed = [c for c in comparison.changes if c.kind is ChangeKind.CONFIRMED]
+    assert {c.subject for c in confirmed} == {"bilateral trade"}
+    urls = {a.source.url for a in runtime.store.alerts(topic.name)}
+    assert not any("cricket" in u for u in urls)
+
+    again, _ = run_pipeline(runtime, topic)
+    assert (again.articles_new, again.facts_new, again.alerts_new) == (0, 0, 0)
+
+
+def test_reprint_corroborates_the_same_alert(runtime: steps.Runtime, topic: Topic) -> None:
+    run_pipeline(runtime, topic)
+    [labour] = [a for a in runtime.store.alerts(topic.name) if a.subject == "labour mobility"]
+    outlets = sorted(s.outlet for s in labour.sources)
+    assert outlets == ["Eastern Courier", "Meridian Wire"]
+
+
+def test_failing_feed_raises_for_retry_and_is_recorded(
+    runtime: steps.Runtime, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/broken.xml").respond_with_data("oops", status=500)
+    feed = FeedConfig(name="broken", url=httpserver.url_for("/broken.xml"))
+    with pytest.raises(FetchStatusError) as caught:
+        steps.fetch_feed(runtime, feed, None)
+    recorded = steps.failed_feed(feed, caught.value)
+    assert not recorded.outcome.ok
+    assert feed.url in (recorded.outcome.error or "")
+
+
+def test_a_feed_that_is_not_xml_names_its_source(
+    runtime: steps.Runtime, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        "<html><body>Not a feed</body>", content_type="text/html"
+    )
+    feed = FeedConfig(name="html", url=httpserver.url_for("/feed.xml"))
+    with pytest.raises(FeedParseError, match=r"127\.0\.0\.1"):
+        steps.fetch_feed(runtime, feed, None)
+
+
+def test_conditional_get_skips_an_unchanged_feed(
+    runtime: steps.Runtime, httpserver: HTTPServer
+) -> None:
+    rss = (DEMO_TOPIC / "demo" / "feed.xml").read_bytes()
+    httpserver.expect_request("/feed.xml", headers={"If-None-Match": '"v1"'}).respond_with_data(
+        "", status=304
+    )
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        rss, content_type="application/rss+xml", headers={"ETag": '"v1"'}
+    )
+    feed = FeedConfig(name="f", url=httpserver.url_for("/feed.xml"))
+    first = steps.fetch_feed(runtime, feed, None)
+    assert first.outcome.etag == '"v1"' and len(first.entries) == 11
+    from storage import FeedState
+
+    second = steps.fetch_feed(runtime, feed, FeedState(feed.url, etag='"v1"'))
+    assert second.outcome.status == "not_modified" and second.entries == ()
+
+
+def test_bad_pages_are_recorded_and_the_rest_go_on(
+    runtime: steps.Runtime, topic: Topic, httpserver: HTTPServer, demo_url: str
+) -> None:
+    httpserver.expect_request("/empty.html").respond_with_data("", content_type="text/html")
+    httpserver.expect_request("/gone.html").respond_with_data("gone", status=404)
+    good = (DEMO_TOPIC / "demo" / "articles" / "maritime-corridor.html").read_bytes()
+    httpserver.expect_request("/good.html").respond_with_data(
+        good.replace(b"{{base_url}}", demo_url.encode()), content_type="text/html"
+    )
+    fetches = [
+        steps.FeedFetch(
+            steps.FeedOutcome("f", "http://127.0.0.1/feed", ok=True, status="200"),
+            tuple(
+                _entry(httpserver.url_for(path), title)
+                for path, title in [
+                    ("/empty.html", "India and Russia: empty"),
+                    ("/gone.html", "India and Russia: gone"),
+                    ("/good.html", "India and Russia agree corridor"),
+                ]
+            ),
+        )
+    ]
+    entries = steps.select_new_entries(runtime, topic, fetches)
+    batch = steps.fetch_pages(runtime, entries)
+    extracted = steps.extract_pages(topic, batch)
+    assert [a.url for a, _ in extracted.articles] == [httpserver.url_for("/good.html")]
+    failed = {e.source for e in extracted.errors}
+    assert failed == {httpserver.url_for("/empty.html"), httpserver.url_for("/gone.html")}
+    assert all(e.source in e.message for e in extracted.errors)
+
+
+def _entry(url: str, title: str) -> steps.FeedEntry:
+    return steps.FeedEntry(guid=url, url=url, title=title, summary="", published=None)
+
+
+def test_with_feed_urls_rejects_an_unknown_feed_name(topic: Topic) -> None:
+    from flows.config import ConfigError
+
+    with pytest.raises(ConfigError, match="no feed named nope"):
+        steps.with_feed_urls(topic, {"nope": "http://127.0.0.1/x"})

@@ -1,0 +1,190 @@
+"""Storage on a real database: SQLite file, and PostgreSQL where configured."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from alerts import SeverityRules, build_alerts
+from facts.model import Change, ChangeKind, Status
+from storage import (
+    ArticleRecord,
+    FeedOutcome,
+    RunResult,
+    SourceError,
+    Store,
+    make_engine,
+    migrate,
+)
+from storage.models import Base
+from tests.factories import baseline_figure, commitment, figure
+
+TOPIC = "t"
+
+
+def article(
+    url: str, guid: str | None = None, published: date = date(2025, 12, 6)
+) -> ArticleRecord:
+    return ArticleRecord(
+        url=url,
+        title=f"Title of {url}",
+        outlet="News Example",
+        published=published,
+        text="Body.",
+        content_hash="0" * 64,
+        guid=guid,
+        feed_url="http://127.0.0.1:1/feed.xml",
+    )
+
+
+def figure_change_result(store: Store, url: str, value: str) -> RunResult:
+    """A run that saw one article stating a new value for the trade target."""
+    run_id = store.start_run(TOPIC)
+    observed = figure(value, url=url)
+    change = Change(
+        ChangeKind.FIGURE_CHANGED,
+        observed,
+        baseline=baseline_figure("100000000000"),
+        details={"value": {"old": "100000000000", "new": value, "relative": None}},
+    )
+    return RunResult(
+        run_id=run_id,
+        topic=TOPIC,
+        feeds=[
+            FeedOutcome("demo", "http://127.0.0.1:1/feed.xml", ok=True, status="200", etag='"v1"')
+        ],
+        articles=[(article(url, guid=f"guid-{url}"), (observed,))],
+        changes=[change],
+        alerts=build_alerts(TOPIC, [change], SeverityRules()),
+    )
+
+
+def test_migrations_create_the_schema_the_models_describe(database_url: str) -> None:
+    engine = make_engine(database_url)
+    migrate(engine)
+    migrate(engine)  # idempotent
+    tables = set(inspect(engine).get_table_names())
+    assert {"runs", "feeds", "articles", "facts", "changes", "alerts", "alert_sources"} <= tables
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == [], "models and migrations disagree: write a migration"
+    engine.dispose()
+
+
+def test_save_run_stores_everything_and_twice_stores_nothing_twice(store: Store) -> None:
+    result = figure_change_result(store, "http://127.0.0.1:1/a", "150000000000")
+    first = store.save_run(result)
+    assert (first.articles_new, first.facts_new, first.alerts_new) == (1, 1, 1)
+    again = store.save_run(replace(result, run_id=store.start_run(TOPIC)))
+    assert (again.articles_new, again.facts_new, again.alerts_new) == (0, 0, 0)
+    counts = store.counts(TOPIC)
+    assert (counts["articles"], counts["facts"], counts["alerts"]) == (1, 1, 1)
+    [fact] = store.facts(TOPIC)
+    assert fact.value == Decimal("150000000000")
+    assert fact.evidence.published == date(2025, 12, 6)
+
+
+def test_the_same_change_from_another_article_adds_a_source_not_an_alert(store: Store) -> None:
+    store.save_run(figure_change_result(store, "http://127.0.0.1:1/a", "150000000000"))
+    saved = store.save_run(figure_change_result(store, "http://127.0.0.1:1/b", "150000000000"))
+    assert (saved.alerts_new, saved.alerts_updated) == (0, 1)
+    [alert] = store.alerts(TOPIC)
+    assert [s.url for s in alert.sources] == ["http://127.0.0.1:1/a", "http://127.0.0.1:1/b"]
+    assert store.alert(alert.id) == alert
+
+
+def test_known_entries_by_url_or_guid(store: Store) -> None:
+    store.save_run(figure_change_result(store, "http://127.0.0.1:1/a", "150000000000"))
+    known = store.known_entries(
+        TOPIC,
+        [
+            ("http://127.0.0.1:1/a", None),  # same URL
+            ("http://127.0.0.1:2/moved", "guid-http://127.0.0.1:1/a"),  # same GUID, new address
+            ("http://127.0.0.1:1/new", "guid-new"),
+        ],
+    )
+    assert known == {"http://127.0.0.1:1/a", "http://127.0.0.1:2/moved"}
+    assert store.known_entries("other-topic", [("http://127.0.0.1:1/a", None)]) == set()
+
+
+def test_prior_observations_round_trip_exactly(store: Store) -> None:
+    run_id = store.start_run(TOPIC)
+    facts = (
+        figure("41.3", unit="percent", url="http://127.0.0.1:1/a"),
+        commitment(Status.SIGNED, deadline="2027-03", url="http://127.0.0.1:1/a"),
+    )
+    store.save_run(RunResult(run_id, TOPIC, articles=[(article("http://127.0.0.1:1/a"), facts)]))
+    prior = store.prior_observations(TOPIC, {f.key for f in facts})
+    assert sorted(prior, key=lambda f: f.key) == sorted(facts, key=lambda f: f.key)
+
+
+def test_feed_state_keeps_validators_and_counts_failures(store: Store) -> None:
+    url = "http://127.0.0.1:1/feed.xml"
+    ok = FeedOutcome("demo", url, ok=True, status="200", etag='"v1"', last_modified="Mon")
+    store.save_run(RunResult(store.start_run(TOPIC), TOPIC, feeds=[ok]))
+    not_modified = FeedOutcome("demo", url, ok=True, status="not_modified")
+    store.save_run(RunResult(store.start_run(TOPIC), TOPIC, feeds=[not_modified]))
+    state = store.feed_states(TOPIC)[url]
+    assert (state.etag, state.last_modified, state.consecutive_failures) == ('"v1"', "Mon", 0)
+    failed = FeedOutcome("demo", url, ok=False, status="error", error=f"{url}: HTTP 500")
+    for _ in range(2):
+        store.save_run(
+            RunResult(
+                store.start_run(TOPIC), TOPIC, feeds=[failed], errors=[SourceError(url, "HTTP 500")]
+            )
+        )
+    state = store.feed_states(TOPIC)[url]
+    assert state.consecutive_failures == 2
+    assert state.etag == '"v1"'
+    [latest, *_] = store.runs(TOPIC)
+    assert latest.state == "completed"
+    assert latest.feeds_failed == 1
+    assert latest.errors == (SourceError(url, "HTTP 500"),)
+
+
+def test_a_save_that_fails_midway_leaves_nothing_half_written(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = figure_change_result(store, "http://127.0.0.1:1/a", "150000000000")
+
+    def broken(*_args: object) -> tuple[int, int]:
+        raise RuntimeError("disk full")  # after articles and facts were added
+
+    monkeypatch.setattr(Store, "_save_alerts", broken)
+    with pytest.raises(RuntimeError):
+        store.save_run(result)
+    assert store.counts(TOPIC) == {"articles": 0, "facts": 0, "alerts": 0, "changes": 0, "runs": 1}
+    [run] = store.runs(TOPIC)
+    assert run.state == "running"
+
+
+def test_saving_for_an_unknown_run_is_refused(store: Store) -> None:
+    result = figure_change_result(store, "http://127.0.0.1:1/a", "150000000000")
+    with pytest.raises(LookupError, match="run 999999"):
+        store.save_run(replace(result, run_id=999_999))
+    assert store.counts(TOPIC)["articles"] == 0
+
+
+def test_fail_run_marks_the_run_and_keeps_earlier_data(store: Store) -> None:
+    store.save_run(figure_change_result(store, "http://127.0.0.1:1/a", "150000000000"))
+    run_id = store.start_run(TOPIC)
+    store.fail_run(run_id, "boom")
+    runs = {r.id: r for r in store.runs(TOPIC)}
+    assert runs[run_id].state == "failed"
+    assert runs[run_id].errors == (SourceError("run", "boom"),)
+    assert store.counts(TOPIC)["articles"] == 1
+
+
+def test_alert_filters(store: Store) -> None:
+    store.save_run(figure_change_result(store, "http://127.0.0.1:1/a", "150000000000"))
+    [alert] = store.alerts(TOPIC)
+    assert store.alerts(TOPIC, kind=ChangeKind.FIGURE_CHANGED) == [alert]
+    assert store.alerts(TOPIC, kind=ChangeKind.CONTRADICTION) == []
+    assert store.alerts(TOPIC, severity=alert.severity) == [alert]
+    assert store.alert("a_missing") is None
