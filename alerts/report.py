@@ -118,7 +118,7 @@ def render_markdown(data: ReportData) -> str:
         f"- New facts: {data.facts_new}",
         f"- Alerts: {len(alerts)}" + (f" ({_severity_counts(alerts)})" if alerts else ""),
         f"- Confirmed baseline facts: {len(data.confirmations)}",
-        f"- Sources read: {len(data.sources_ok)}; failed: {len(data.source_errors)}",
+        f"- Feeds read: {len(data.sources_ok)}; failed sources: {len(data.source_errors)}",
         "",
         "## Alerts",
         "",
@@ -286,7 +286,7 @@ def render_html(data: ReportData) -> str:
         ("New facts", str(data.facts_new)),
         ("Alerts", f"{len(alerts)}" + (f" ({_severity_counts(alerts)})" if alerts else "")),
         ("Confirmed baseline facts", str(len(data.confirmations))),
-        ("Sources read", str(len(data.sources_ok))),
+        ("Feeds read", str(len(data.sources_ok))),
         ("Sources failed", str(len(data.source_errors))),
     ]
     body = [

@@ -176,3 +176,21 @@ def test_with_feed_urls_rejects_an_unknown_feed_name(topic: Topic) -> None:
 
     with pytest.raises(ConfigError, match="no feed named nope"):
         steps.with_feed_urls(topic, {"nope": "http://127.0.0.1/x"})
+
+
+def test_a_huge_page_is_refused_with_its_url(
+    runtime: steps.Runtime, topic: Topic, httpserver: HTTPServer
+) -> None:
+    small = steps.Runtime(
+        runtime.settings.model_copy(update={"max_page_bytes": 64 * 1024}),
+        runtime.store,
+        runtime.client,
+    )
+    httpserver.expect_request("/huge.html").respond_with_data(
+        "<p>India and Russia</p>" * 10_000, content_type="text/html"
+    )
+    url = httpserver.url_for("/huge.html")
+    batch = steps.fetch_pages(small, [steps.NewEntry(_entry(url, "India and Russia"), url, url)])
+    assert batch.pages == ()
+    [error] = batch.errors
+    assert error.source == url and url in error.message
