@@ -163,12 +163,16 @@ def _relative(old: Decimal | None, new: Decimal | None) -> Decimal | None:
 
 
 def _relative_change_pct(change: Change) -> Decimal | None:
-    """The largest relative move, in percent, of the value or the top of a range."""
+    """The largest relative move, in percent, of the value or the top of a range.
+
+    None when the sizes cannot be compared, as between two currencies."""
+    base = change.baseline
+    if base is not None and base.unit != change.observed.unit:
+        return None
     value = _detail(change, "value")
     rel = _decimal(value.get("relative"))
     if rel is None:
         rel = _relative(_decimal(value.get("old")), _decimal(value.get("new")))
-    base = change.baseline
     if rel is None and base is not None:
         rel = _relative(base.value, change.observed.value)
     if rel is None:

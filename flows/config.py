@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from alerts import SeverityRules
 from facts.model import Fact
 from facts.serialize import FactFormatError, fact_from_dict
 from facts.vocabulary import Vocabulary
@@ -94,6 +95,12 @@ class CompareConfig(_Strict):
 class AlertsConfig(_Strict):
     channels: list[dict[str, Any]] = []
     severity: dict[str, Any] = {}
+
+    @field_validator("severity")
+    @classmethod
+    def _known_rules(cls, value: dict[str, Any]) -> dict[str, Any]:
+        SeverityRules.from_mapping(value)  # raises ValueError naming a bad key or value
+        return value
 
 
 class TopicConfig(_Strict):

@@ -16,6 +16,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from alerts import ReportData
+from facts.model import Fact
 from flows import steps
 from flows.config import FeedConfig, Settings, Topic, load_baseline_facts, load_topic
 from storage import FeedState, RunResult, SavedRun
@@ -45,11 +46,11 @@ def fetch_and_extract(
 
 @task(name="compare-with-baseline", **_TASK)  # type: ignore[call-overload]
 def compare_with_baseline(
-    rt: steps.Runtime, topic: Topic, extracted: list[steps.Extracted]
+    rt: steps.Runtime, topic: Topic, baseline: list[Fact], extracted: list[steps.Extracted]
 ) -> steps.Comparison:
     observed = [f for batch in extracted for f in batch.facts]
     prior = rt.store.prior_observations(topic.name, {f.key for f in observed})
-    return steps.compare_with_baseline(topic, load_baseline_facts(topic), observed, prior)
+    return steps.compare_with_baseline(topic, baseline, observed, prior)
 
 
 @task(name="save-results", retries=2, retry_delay_seconds=1, **_TASK)  # type: ignore[call-overload]
@@ -100,13 +101,15 @@ def monitor(
 ) -> MonitorOutcome:
     """One pass over a topic. feed_urls overrides feed addresses by feed name
     (the demo serves its feed on a free port); runtime is handed in by tests."""
+    # Configuration errors surface here, before anything is fetched or stored.
     topic = load_topic(topic_dir)
     if feed_urls:
         topic = steps.with_feed_urls(topic, feed_urls)
+    baseline = load_baseline_facts(topic)
     rt = runtime or steps.build_runtime(settings or Settings())
     run_id = rt.store.start_run(topic.name)
     try:
-        return _run(rt, topic, run_id)
+        return _run(rt, topic, baseline, run_id)
     except BaseException as exc:
         rt.store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
         raise
@@ -115,7 +118,7 @@ def monitor(
             rt.close()
 
 
-def _run(rt: steps.Runtime, topic: Topic, run_id: int) -> MonitorOutcome:
+def _run(rt: steps.Runtime, topic: Topic, baseline: list[Fact], run_id: int) -> MonitorOutcome:
     logger = get_run_logger()
     states = rt.store.feed_states(topic.name)
     retrying_fetch = fetch_feed.with_options(
@@ -138,7 +141,7 @@ def _run(rt: steps.Runtime, topic: Topic, run_id: int) -> MonitorOutcome:
         for batch in _batches(new_entries, rt.settings.article_batch_size)
     ]
     extracted = [f.result() for f in batch_futures]
-    comparison = compare_with_baseline(rt, topic, extracted)
+    comparison = compare_with_baseline(rt, topic, baseline, extracted)
     result = steps.run_result(run_id, topic, fetches, extracted, comparison)
     saved = save_results(rt, result)
     data = steps.report_data(

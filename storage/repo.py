@@ -173,8 +173,9 @@ def _fact(row: FactRow) -> Fact:
     )
 
 
-def _source_sort_key(s: AlertSourceRow | Source) -> tuple[date, str]:
-    return (s.published or date.min, s.url)
+def _source_sort_key(s: AlertSourceRow | Source) -> tuple[bool, date, str]:
+    # Dated sources first, earliest first; undated ones last (as alerts.build_alerts orders).
+    return (s.published is None, s.published or date.min, s.url)
 
 
 class Store:

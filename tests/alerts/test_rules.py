@@ -308,3 +308,17 @@ def test_build_alerts_is_deterministic_across_calls_and_input_order() -> None:
     second = build_alerts(TOPIC, shuffled, RULES)
     assert first == second
     assert [a.id for a in first] == [a.id for a in build_alerts(TOPIC, _mixed_changes(), RULES)]
+
+
+def test_a_target_that_changes_currency_is_high_whatever_the_number() -> None:
+    from tests.factories import baseline_figure, figure
+
+    base = baseline_figure("100000000000", unit="USD")
+    seen = figure("100000000000", unit="INR")
+    change = Change(
+        ChangeKind.FIGURE_CHANGED,
+        seen,
+        base,
+        details={"value": {"old": "100000000000", "new": "100000000000", "relative": None}},
+    )
+    assert severity_for(change, SeverityRules()) is Severity.HIGH

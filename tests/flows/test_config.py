@@ -104,3 +104,9 @@ def test_checked_in_baseline_is_what_the_extractor_gives(tmp_path: Path) -> None
     extracted = json.loads(result.stdout)
     checked_in = json.loads((DEMO_TOPIC / "baseline.facts.json").read_text(encoding="utf-8"))
     assert extracted == checked_in
+
+
+def test_a_bad_severity_rule_is_named_at_load(topic_dir: Path) -> None:
+    _edit(topic_dir, "[alerts]\n", '[alerts]\nseverity = { new_figgure = "high" }\n')
+    with pytest.raises(ConfigError, match="new_figgure"):
+        load_topic(topic_dir)
