@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from facts.model import NEGATIVE_STATUSES, STATUS_RANK, Status
+from facts.numbers import parse_number
 from facts.vocabulary import Vocabulary
 
 # Order matters inside each list only for readability; the earliest match in the
@@ -134,8 +135,14 @@ def _object_phrase(rest: str) -> str | None:
     if stop:
         phrase = phrase[: stop.start()]
     words = phrase.lower().split()[:6]
-    # "signed 12 agreements" is a count, not a commitment's object; "that ..."
-    # clauses are reported speech handled by the negative rules.
-    if len(words) < 2 or words[0][0].isdigit() or words[0] in {"that", "it", "this", "which"}:
+    # "signed 12 agreements" (or "twelve agreements") is a count, not a
+    # commitment's object; "that ..." clauses are reported speech handled by the
+    # negative rules.
+    if (
+        len(words) < 2
+        or words[0][0].isdigit()
+        or parse_number(words[0]) is not None
+        or words[0] in {"that", "it", "this", "which"}
+    ):
         return None
     return " ".join(words)

@@ -71,6 +71,10 @@ def _changed_fields(reference: Fact, observed: Fact) -> dict[str, tuple[Any, Any
         old, new = changed["status"]
         if STATUS_RANK[Status(old)] == STATUS_RANK[Status(new)]:
             del changed["status"]  # agreed vs pledged: the same rung
+    if "deadline" in changed:
+        old, new = changed["deadline"]
+        if deadline_sort_key(old) == deadline_sort_key(new):
+            del changed["deadline"]  # "by 2027" and "by end-2027" ("2027-12"): one deadline
     return changed
 
 
@@ -168,7 +172,8 @@ def compare(
 
     changes: list[Change] = []
     for obs in sorted(observed, key=_order):
-        if obs.subject == UNKNOWN_SUBJECT:
+        # "Prices rose 5 per cent" has subject "change in unknown": no subject either.
+        if obs.subject.removeprefix(CHANGE_PREFIX) == UNKNOWN_SUBJECT:
             continue
         earlier = seen.setdefault(obs.key, [])
         changes.extend(_contradictions(obs, earlier, opts))

@@ -17,7 +17,10 @@ from facts.model import FigureKind
 from facts.numbers import NUMBER_WORD_PATTERN, SCALE_PATTERN, normalise, parse_number, scale_of
 from facts.vocabulary import Mention, Vocabulary
 
-_NUM = r"\d{1,3}(?:,\d{2,3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# A number starts only where a run of digits starts: without the look-behind a
+# long digit run that matches nothing is retried from each of its positions,
+# quadratic in its length (5,000 digits took 10 s).
+_NUM = r"(?<!\d)(?:\d{1,3}(?:,\d{2,3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _RANGE = rf"(?:\s?(?:-|–|—|to)\s?(?P<num2>{_NUM}))?"
 # Qualifiers are read from the text just before a match rather than inside each
 # pattern: an optional leading group makes the regex engine try it at every
@@ -208,7 +211,10 @@ def find_figures(sentence: str, vocabulary: Vocabulary) -> list[FigureHit]:
             subject = "unknown"
         else:
             subject = _nearest_subject(subjects, start, end)
-            if family == "percent" and _CHANGE_VERB.search(sentence[max(0, start - 20) : start]):
+            # The change verb stands before any qualifier: "rose nearly 18 per cent".
+            qual = _QUAL_BEFORE.search(sentence, max(0, start - 20), start)
+            lead = qual.start() if qual else start
+            if family == "percent" and _CHANGE_VERB.search(sentence[max(0, lead - 20) : lead]):
                 subject = f"{CHANGE_PREFIX}{subject}"
         hits.append(
             FigureHit(

@@ -58,9 +58,11 @@ def parse_number(token: str) -> Decimal | None:
         if len(parts) == 2 and all(p in NUMBER_WORDS for p in parts):
             return Decimal(NUMBER_WORDS[parts[0]] + NUMBER_WORDS[parts[1]])
     try:
-        return Decimal(cleaned)
+        value = Decimal(cleaned)
     except InvalidOperation:
         return None
+    # Decimal also reads "nan" and "infinity": words in prose, not numbers.
+    return value if value.is_finite() else None
 
 
 def scale_of(word: str | None) -> Decimal:
@@ -72,5 +74,7 @@ def scale_of(word: str | None) -> Decimal:
 def normalise(value: Decimal) -> Decimal:
     """A canonical Decimal: integral values lose their exponent (1E+11 -> 100000000000)."""
     if value == value.to_integral_value():
-        return value.quantize(Decimal(1))
+        # Through int, not quantize: quantize raises InvalidOperation past the
+        # context's 28 digits ("$99999999999999999999 trillion").
+        return Decimal(int(value))
     return value.normalize()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from facts.model import Evidence, Fact, FactKind, FigureKind, Status
@@ -89,5 +89,7 @@ def fact_from_dict(data: Mapping[str, Any]) -> Fact:
             speaker=data.get("speaker"),
             negated=bool(data.get("negated", False)),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    # AttributeError: "evidence" that is not a mapping; InvalidOperation (not a
+    # ValueError): a value that is not a number.
+    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
         raise FactFormatError(f"bad fact {data.get('id', '?')!r}: {exc!r}") from exc
