@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -19,7 +20,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from alerts import ReportData, alert_to_dict, render_html, render_markdown
+from alerts import (
+    ReportData,
+    SmtpChannel,
+    WebhookChannel,
+    alert_to_dict,
+    render_html,
+    render_markdown,
+)
 from facts.compare import UNKNOWN_SUBJECT
 from facts.extract import extract_facts, first_per_key
 from facts.model import Alert, ChangeKind, Severity
@@ -31,7 +39,9 @@ from flows.config import (
     load_baseline_facts,
     load_topic,
 )
-from storage import Store, make_engine, migrate
+from flows.delivery import DeliverySummary, Senders, deliver_due, send_test
+from flows.steps import Runtime, build_runtime
+from storage import DeliveryState, Store
 
 # Prefect without a server and without telemetry; a cold local API takes 12-15 s
 # here, close to Prefect's default 20 s startup timeout (FIELD-NOTES).
@@ -50,6 +60,8 @@ alerts_app = typer.Typer(help="List and show alerts.")
 facts_app = typer.Typer(help="Export stored facts.")
 baseline_app = typer.Typer(help="The topic's baseline facts.")
 runs_app = typer.Typer(help="Monitor runs.")
+deliveries_app = typer.Typer(help="The outbox: alert emails and webhooks.")
+app.add_typer(deliveries_app, name="deliveries")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(facts_app, name="facts")
 app.add_typer(baseline_app, name="baseline")
@@ -79,12 +91,27 @@ def _prefect_offline() -> None:
 
 @contextmanager
 def _store(settings: Settings) -> Iterator[Store]:
-    engine = make_engine(settings.resolved_database_url())
-    migrate(engine)
+    with _runtime(settings) as rt:
+        yield rt.store
+
+
+@contextmanager
+def _runtime(settings: Settings) -> Iterator[Runtime]:
+    rt = build_runtime(settings)
     try:
-        yield Store(engine)
+        yield rt
     finally:
-        engine.dispose()
+        rt.close()
+
+
+def _since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise _fail(f"--since {value!r} is not a date (YYYY-MM-DD or an ISO time)") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -155,6 +182,8 @@ def _print_outcome(outcome: object) -> None:
     for error in outcome.errors:
         err.print(f"[yellow]source failed:[/yellow] {error}", highlight=False, markup=True)
     console.print(f"Report: {outcome.report_html}\n        {outcome.report_markdown}")
+    if outcome.delivered.attempted:
+        _print_delivery(outcome.delivered)
 
 
 def _alerts_table(alerts: list[Alert], title: str) -> None:
@@ -174,11 +203,13 @@ def alerts_list(
     topic: Annotated[str | None, typer.Option(help="Topic name.")] = None,
     severity: Annotated[Severity | None, typer.Option(help="Only this severity.")] = None,
     kind: Annotated[ChangeKind | None, typer.Option(help="Only this kind.")] = None,
+    since: Annotated[str | None, typer.Option(help="Raised on or after (YYYY-MM-DD).")] = None,
     format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
 ) -> None:
     """List stored alerts, most severe first."""
+    after = _since(since)
     with _store(_settings()) as store:
-        alerts = store.alerts(topic, severity=severity, kind=kind)
+        alerts = store.alerts(topic, severity=severity, kind=kind, since=after)
     if format is ListFormat.json:
         print(json.dumps([alert_to_dict(a) for a in alerts], indent=2, ensure_ascii=False))
     else:
@@ -210,6 +241,15 @@ def alerts_show(
         console.print(f"  {s.published or '????-??-??'}  {s.outlet}  {s.url}", markup=False)
 
 
+@alerts_app.command("ack")
+def alerts_ack(alert_id: Annotated[str, typer.Argument(help="Alert id (a_...).")]) -> None:
+    """Mark an alert reviewed."""
+    with _store(_settings()) as store:
+        if not store.acknowledge(alert_id):
+            raise _fail(f"no alert with id {alert_id}")
+    console.print(f"Acknowledged {alert_id}")
+
+
 @facts_app.command("export")
 def facts_export(
     topic: Annotated[str | None, typer.Option(help="Topic name.")] = None,
@@ -228,16 +268,18 @@ def report(
     topic: TopicOption,
     format: Annotated[ReportFormat, typer.Option("--format")] = ReportFormat.html,
     output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Alerts raised on or after (YYYY-MM-DD).")
+    ] = None,
 ) -> None:
-    """Render a change report of every stored alert of a topic."""
-    from datetime import UTC, datetime
-
+    """Render a change report of a topic's stored alerts."""
+    after = _since(since)
     try:
         loaded = load_topic(topic)
     except ConfigError as exc:
         raise _fail(str(exc)) from exc
     with _store(_settings()) as store:
-        alerts = store.alerts(loaded.name)
+        alerts = store.alerts(loaded.name, since=after)
         counts = store.counts(loaded.name)
     data = ReportData(
         topic=loaded.name,
@@ -297,6 +339,104 @@ def baseline_show(topic: TopicOption) -> None:
     except ConfigError as exc:
         raise _fail(str(exc)) from exc
     print(json.dumps([fact_to_dict(f) for f in facts], indent=2, ensure_ascii=False))
+
+
+@app.command()
+def deliver(topic: TopicOption) -> None:
+    """Send the topic's due alert emails and webhooks now, without fetching anything."""
+    try:
+        loaded = load_topic(topic)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from exc
+    settings = _settings()
+    with _runtime(settings) as rt, console.status("Delivering alerts..."):
+        summary = deliver_due(
+            loaded,
+            rt.store,
+            rt.outbox,
+            Senders(SmtpChannel(), WebhookChannel(rt.client)),
+            allow_private_networks=settings.allow_private_networks,
+            lease_s=settings.delivery_lease_s,
+        )
+    _print_delivery(summary)
+
+
+def _print_delivery(summary: DeliverySummary) -> None:
+    console.print(
+        f"Deliveries: {summary.delivered} delivered, {summary.retrying} to retry, "
+        f"{summary.failed} failed, {summary.disabled} disabled"
+    )
+    for error in summary.errors:
+        err.print(f"delivery: {error}", highlight=False, markup=False)
+
+
+@deliveries_app.command("list")
+def deliveries_list(
+    topic: Annotated[str | None, typer.Option(help="Topic name.")] = None,
+    state: Annotated[DeliveryState | None, typer.Option(help="Only this state.")] = None,
+    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
+) -> None:
+    """Each delivery's state: attempts, last error, next try, delivered at."""
+    with _runtime(_settings()) as rt:
+        rows = rt.outbox.deliveries(topic, state)
+    data = [
+        {
+            "id": d.id, "topic": d.topic, "channel": d.channel, "type": d.channel_type,
+            "kind": d.kind, "alerts": list(d.alert_ids), "state": d.state.value,
+            "attempts": d.attempts, "last_error": d.last_error,
+            "next_attempt_at": d.next_attempt_at.isoformat(),
+            "delivered_at": d.delivered_at.isoformat() if d.delivered_at else None,
+        }
+        for d in rows
+    ]  # fmt: skip
+    if format is ListFormat.json:
+        print(json.dumps(data, indent=2))
+        return
+    table = Table(title="Deliveries")
+    for column in (
+        "id",
+        "channel",
+        "kind",
+        "state",
+        "attempts",
+        "last error",
+        "next try / delivered",
+    ):
+        table.add_column(column, overflow="fold")
+    for d in data:
+        when = d["delivered_at"] if d["state"] == "delivered" else d["next_attempt_at"]
+        shown_when = "" if d["state"] in ("failed", "disabled") else str(when)
+        table.add_row(
+            str(d["id"]), str(d["channel"]), str(d["kind"]), str(d["state"]),
+            str(d["attempts"]), str(d["last_error"] or ""), shown_when,
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command("test-channel")
+def test_channel(
+    name: Annotated[str, typer.Argument(help="Channel name from the topic's [[alerts.channels]].")],
+    topic: TopicOption,
+) -> None:
+    """Send a test alert through one channel, now, outside the outbox."""
+    try:
+        loaded = load_topic(topic)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from exc
+    settings = _settings()
+    with _runtime(settings) as rt:
+        try:
+            result = send_test(
+                loaded,
+                name,
+                Senders(SmtpChannel(), WebhookChannel(rt.client)),
+                allow_private_networks=settings.allow_private_networks,
+            )
+        except KeyError as exc:
+            raise _fail(str(exc.args[0])) from exc
+    if result.outcome != "delivered":
+        raise _fail(f"{name}: {result.outcome}: {result.detail}")
+    console.print(f"{name}: delivered")
 
 
 @runs_app.command("list")

@@ -10,13 +10,13 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from alerts import SeverityRules
-from facts.model import Fact
+from facts.model import Fact, Severity
 from facts.serialize import FactFormatError, fact_from_dict
 from facts.vocabulary import Vocabulary
 
@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     retry_delay_s: float = 2.0
     article_batch_size: int = 25
     fetch_workers: int = 8
+    # A sender that died mid-delivery holds it this long; then it is sent again.
+    delivery_lease_s: float = 300.0
 
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -92,9 +94,68 @@ class CompareConfig(_Strict):
     contradiction_window_days: int = Field(default=2, ge=0)
 
 
+class _ChannelBase(_Strict):
+    name: str = Field(min_length=1)
+    min_severity: Severity = Severity.LOW
+    retry_base_seconds: float = Field(default=30.0, ge=0)
+    max_attempts: int = Field(default=8, ge=1)
+
+
+class EmailChannelConfig(_ChannelBase):
+    """SMTP delivery. Secrets are named (environment variables), never written here."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    type: Literal["email"]
+    to: list[str] = Field(min_length=1)
+    sender: str = Field(alias="from")
+    smtp_host: str
+    smtp_port: int = Field(default=587, gt=0, lt=65536)
+    smtp_security: Literal["none", "starttls", "ssl"] = "starttls"
+    username_env: str | None = None
+    password_env: str | None = None
+    # High alerts are mailed at once, one per mail; the rest of a run's go in one digest.
+    immediate_min_severity: Severity = Severity.HIGH
+    timeout_s: float = Field(default=30.0, gt=0)
+
+    @field_validator("to", "sender")
+    @classmethod
+    def _one_line(cls, value: Any) -> Any:
+        for item in value if isinstance(value, list) else [value]:
+            if any(c in item for c in "\r\n") or "@" not in item:
+                raise ValueError(f"{item!r} is not an email address")
+        return value
+
+
+class WebhookChannelConfig(_ChannelBase):
+    type: Literal["webhook"]
+    url: str
+    secret_env: str
+    timeout_s: float = Field(default=10.0, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _http_only(cls, value: str) -> str:
+        if not value.lower().startswith(("http://", "https://")):
+            raise ValueError("must be an http or https URL")
+        return value
+
+
+ChannelConfig = Annotated[EmailChannelConfig | WebhookChannelConfig, Field(discriminator="type")]
+
+
 class AlertsConfig(_Strict):
-    channels: list[dict[str, Any]] = []
+    channels: list[ChannelConfig] = []
     severity: dict[str, Any] = {}
+
+    @field_validator("channels")
+    @classmethod
+    def _unique_names(cls, value: list[Any]) -> list[Any]:
+        names = [c.name for c in value]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"channel names must be unique: {', '.join(dupes)}")
+        return value
 
     @field_validator("severity")
     @classmethod

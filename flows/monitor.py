@@ -15,10 +15,11 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
-from alerts import ReportData
+from alerts import ReportData, SmtpChannel, WebhookChannel
 from facts.model import Fact
 from flows import steps
 from flows.config import FeedConfig, Settings, Topic, load_baseline_facts, load_topic
+from flows.delivery import DeliverySummary, Senders, channel_policies, deliver_due
 from storage import FeedState, RunResult, SavedRun
 
 # Inputs carry an HTTP client and an engine: nothing to hash or cache.
@@ -58,6 +59,19 @@ def save_results(rt: steps.Runtime, result: RunResult) -> SavedRun:
     return rt.store.save_run(result)
 
 
+@task(name="deliver-alerts", **_TASK)  # type: ignore[call-overload]
+def deliver_alerts(rt: steps.Runtime, topic: Topic) -> DeliverySummary:
+    # No task retries: each delivery carries its own schedule in the outbox.
+    return deliver_due(
+        topic,
+        rt.store,
+        rt.outbox,
+        Senders(SmtpChannel(), WebhookChannel(rt.client)),
+        allow_private_networks=rt.settings.allow_private_networks,
+        lease_s=rt.settings.delivery_lease_s,
+    )
+
+
 @task(name="write-report", **_TASK)  # type: ignore[call-overload]
 def write_report(
     rt: steps.Runtime, topic: Topic, run_id: int, data: ReportData
@@ -82,6 +96,7 @@ def write_report(
 class MonitorOutcome:
     run_id: int
     saved: SavedRun
+    delivered: DeliverySummary
     alert_ids: tuple[str, ...]
     errors: tuple[str, ...]
     report_html: Path
@@ -142,8 +157,11 @@ def _run(rt: steps.Runtime, topic: Topic, baseline: list[Fact], run_id: int) -> 
     ]
     extracted = [f.result() for f in batch_futures]
     comparison = compare_with_baseline(rt, topic, baseline, extracted)
-    result = steps.run_result(run_id, topic, fetches, extracted, comparison)
+    result = steps.run_result(
+        run_id, topic, fetches, extracted, comparison, channel_policies(topic)
+    )
     saved = save_results(rt, result)
+    delivered = deliver_alerts(rt, topic)
     data = steps.report_data(
         rt, topic, [a.id for a in comparison.alerts], comparison.changes, result.feeds,
         result.errors, saved,
@@ -154,6 +172,7 @@ def _run(rt: steps.Runtime, topic: Topic, baseline: list[Fact], run_id: int) -> 
     return MonitorOutcome(
         run_id=run_id,
         saved=saved,
+        delivered=delivered,
         alert_ids=tuple(a.id for a in comparison.alerts),
         errors=tuple(f"{e.source}: {e.message}" for e in result.errors),
         report_html=files.html,

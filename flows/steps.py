@@ -7,7 +7,7 @@ parsing, SQL or message formatting lives here, only the wiring between rooms.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -26,6 +26,7 @@ from ingest import (
     FeedEntry,
     FetchLimits,
     IngestError,
+    Resolver,
     canonical_url,
     extract_article,
     fetch,
@@ -34,8 +35,10 @@ from ingest import (
 )
 from storage import (
     ArticleRecord,
+    ChannelPolicy,
     FeedOutcome,
     FeedState,
+    Outbox,
     RunResult,
     SavedRun,
     SourceError,
@@ -44,8 +47,6 @@ from storage import (
     migrate,
 )
 
-Resolver = Callable[[str], list[str]]
-
 
 @dataclass(frozen=True)
 class Runtime:
@@ -53,6 +54,7 @@ class Runtime:
 
     settings: Settings
     store: Store
+    outbox: Outbox
     client: httpx.Client
     resolver: Resolver | None = None
 
@@ -70,7 +72,9 @@ class Runtime:
 def build_runtime(settings: Settings, *, resolver: Resolver | None = None) -> Runtime:
     engine = make_engine(settings.resolved_database_url())
     migrate(engine)
-    return Runtime(settings, Store(engine), make_client(settings.user_agent), resolver)
+    return Runtime(
+        settings, Store(engine), Outbox(engine), make_client(settings.user_agent), resolver
+    )
 
 
 def with_feed_urls(topic: Topic, urls: Mapping[str, str]) -> Topic:
@@ -317,6 +321,7 @@ def run_result(
     feeds: Sequence[FeedFetch],
     extracted: Sequence[Extracted],
     comparison: Comparison,
+    channels: Sequence[ChannelPolicy] = (),
 ) -> RunResult:
     errors = [
         SourceError(f.outcome.url, f.outcome.error or "failed") for f in feeds if not f.outcome.ok
@@ -331,4 +336,5 @@ def run_result(
         changes=comparison.changes,
         alerts=comparison.alerts,
         errors=errors,
+        channels=channels,
     )

@@ -1,6 +1,7 @@
 """Storage: SQLAlchemy models behind functions that take and return dataclasses."""
 
 from storage.db import make_engine, migrate
+from storage.outbox import ChannelPolicy, DeliveryInfo, DeliveryJob, DeliveryState, Outbox
 from storage.repo import (
     ArticleRecord,
     FeedOutcome,
@@ -14,8 +15,13 @@ from storage.repo import (
 
 __all__ = [
     "ArticleRecord",
+    "ChannelPolicy",
+    "DeliveryInfo",
+    "DeliveryJob",
+    "DeliveryState",
     "FeedOutcome",
     "FeedState",
+    "Outbox",
     "RunResult",
     "RunSummary",
     "SavedRun",

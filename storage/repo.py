@@ -33,6 +33,7 @@ from storage.models import (
     FeedRow,
     RunRow,
 )
+from storage.outbox import ChannelPolicy, add_deliveries
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class RunResult:
     changes: Sequence[Change] = ()
     alerts: Sequence[Alert] = ()
     errors: Sequence[SourceError] = ()
+    channels: Sequence[ChannelPolicy] = ()
     finished_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -110,6 +112,7 @@ class SavedRun:
     facts_new: int
     alerts_new: int
     alerts_updated: int
+    deliveries_new: int = 0
 
 
 def _now() -> datetime:
@@ -289,7 +292,13 @@ class Store:
                 raise LookupError(f"run {result.run_id} does not exist")
             self._save_feeds(session, result)
             articles_new, facts_new = self._save_articles(session, result)
-            alerts_new, alerts_updated = self._save_alerts(session, result)
+            created, alerts_updated = self._save_alerts(session, result)
+            alerts_new = len(created)
+            # The outbox rows commit with the alerts: an alert is never stored
+            # without the messages it calls for, nor a message without its alert.
+            deliveries_new = add_deliveries(
+                session, result.topic, result.run_id, created, result.channels, result.finished_at
+            )
             for change in result.changes:
                 session.add(
                     ChangeRow(
@@ -311,7 +320,7 @@ class Store:
             run.facts_new = facts_new
             run.alerts_new = alerts_new
             run.errors = [{"source": e.source, "message": e.message} for e in result.errors]
-        return SavedRun(articles_new, facts_new, alerts_new, alerts_updated)
+        return SavedRun(articles_new, facts_new, alerts_new, alerts_updated, deliveries_new)
 
     def _save_feeds(self, session: Session, result: RunResult) -> None:
         for outcome in result.feeds:
@@ -375,8 +384,19 @@ class Store:
         session.flush()
         return articles_new, facts_new
 
-    def _save_alerts(self, session: Session, result: RunResult) -> tuple[int, int]:
-        created = updated = 0
+    def acknowledge(self, alert_id: str) -> bool:
+        """Mark an alert reviewed; False when there is no such alert."""
+        with Session(self.engine) as session, session.begin():
+            row = session.get(AlertRow, alert_id)
+            if row is None:
+                return False
+            if row.acknowledged_at is None:
+                row.acknowledged_at = _now()
+            return True
+
+    def _save_alerts(self, session: Session, result: RunResult) -> tuple[list[Alert], int]:
+        created: list[Alert] = []
+        updated = 0
         for alert in result.alerts:
             row = session.get(AlertRow, alert.id)
             if row is None:
@@ -397,7 +417,7 @@ class Store:
                     first_run_id=result.run_id,
                 )
                 session.add(row)
-                created += 1
+                created.append(alert)
             have = set(
                 session.scalars(
                     select(AlertSourceRow.url).where(AlertSourceRow.alert_id == alert.id)
@@ -433,9 +453,13 @@ class Store:
         run_id: int | None = None,
         severity: Severity | None = None,
         kind: ChangeKind | None = None,
+        since: datetime | None = None,
     ) -> list[Alert]:
+        """Alerts, most severe first; since: raised at or after that time."""
         with Session(self.engine) as session:
             query = select(AlertRow)
+            if since is not None:
+                query = query.where(AlertRow.created_at >= since)
             if topic:
                 query = query.where(AlertRow.topic == topic)
             if run_id is not None:

@@ -31,7 +31,7 @@ def _imports(path: Path) -> set[str]:
     return found
 
 
-def test_alerts_imports_only_facts_model_stdlib_and_jinja2() -> None:
+def test_alerts_imports_only_facts_model_stdlib_jinja2_and_httpx() -> None:
     files = sorted(ALERTS_DIR.glob("*.py"))
     assert files
     for path in files:
@@ -41,6 +41,8 @@ def test_alerts_imports_only_facts_model_stdlib_and_jinja2() -> None:
                 module == "facts.model"
                 or top == "alerts"
                 or top == "jinja2"
+                # Only the webhook channel does HTTP, with the client flows/ hands in.
+                or (top == "httpx" and path.name == "webhook.py")
                 or top in sys.stdlib_module_names
             )
             assert allowed, f"{path.name} imports {module}"

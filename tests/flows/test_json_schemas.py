@@ -29,7 +29,7 @@ from flows.config import Topic
 from tests.conftest import DEMO_TOPIC, REPO
 
 # Fixtures of the demo pipeline, shared with test_steps (pytest finds them by name here).
-from tests.flows.test_steps import demo_url, run_pipeline, runtime, topic  # noqa: F401
+from tests.flows.conftest import run_pipeline
 
 SCHEMAS = REPO / "docs" / "schemas"
 
@@ -62,7 +62,7 @@ def _problems(validator: Draft202012Validator, objects: list[Any]) -> list[str]:
     ]
 
 
-def test_demo_facts_and_alerts_match_the_schemas(runtime: steps.Runtime, topic: Topic) -> None:  # noqa: F811
+def test_demo_facts_and_alerts_match_the_schemas(runtime: steps.Runtime, topic: Topic) -> None:
     run_pipeline(runtime, topic)
     facts = [_as_printed(fact_to_dict(f)) for f in runtime.store.facts()]
     alerts = [_as_printed(alert_to_dict(a)) for a in runtime.store.alerts()]

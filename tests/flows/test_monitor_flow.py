@@ -80,6 +80,14 @@ def test_run_goes_on_past_a_broken_feed(
         f'url = "{httpserver.url_for("/broken.xml")}"\n\n[[feeds]]\nname = "good"\n'
         f'url = "{httpserver.url_for("/feed.xml")}"',
     )
+    hook = httpserver.url_for("/hook")
+    toml = toml.replace(
+        "[alerts]\nchannels = []\n",
+        f'[[alerts.channels]]\nname = "hook"\ntype = "webhook"\nurl = "{hook}"\n'
+        'secret_env = "PLEDGEWATCH_TEST_HOOK_SECRET"\n',
+    )
+    httpserver.expect_request("/hook", method="POST").respond_with_data("", status=204)
+    monkeypatch.setenv("PLEDGEWATCH_TEST_HOOK_SECRET", "whsec_" + "a2V5a2V5a2V5a2V5" * 2)
     (topic / "topic.toml").write_text(toml, encoding="utf-8")
     monkeypatch.setenv("PLEDGEWATCH_ALLOW_PRIVATE_NETWORKS", "true")
     monkeypatch.setenv("PLEDGEWATCH_FEED_RETRIES", "1")
@@ -93,3 +101,9 @@ def test_run_goes_on_past_a_broken_feed(
     assert (run["state"], run["feeds_fetched"], run["feeds_failed"]) == ("completed", 1, 1)
     kinds = {a["kind"] for a in _json(CliRunner(), "alerts", "list", "--format", "json")}
     assert kinds == {"figure_changed"}
+    # The run delivered its alert at its end: one signed POST, recorded as delivered.
+    assert "1 delivered" in result.stdout
+    [hook_request] = [r for r, _ in httpserver.log if r.path == "/hook"]
+    assert hook_request.headers["webhook-signature"].startswith("v1,")
+    [delivery] = _json(CliRunner(), "deliveries", "list", "--format", "json")
+    assert (delivery["state"], delivery["attempts"]) == ("delivered", 1)

@@ -3,64 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
+from dataclasses import replace
 
 import pytest
 from pytest_httpserver import HTTPServer
 
 from facts.model import ChangeKind
 from flows import steps
-from flows.config import FeedConfig, Settings, Topic, load_baseline_facts, load_topic
-from flows.demo import serve_folder
+from flows.config import FeedConfig, Topic
 from ingest import FeedParseError, FetchStatusError
-from storage import SavedRun
 from tests.conftest import DEMO_TOPIC
-
-
-@pytest.fixture
-def runtime(database_url: str, tmp_path: Path) -> Iterator[steps.Runtime]:
-    settings = Settings(
-        database_url=database_url,
-        data_dir=tmp_path,
-        allow_private_networks=True,  # every server in these tests is on loopback
-        http_deadline_s=5,
-    )
-    rt = steps.build_runtime(settings)
-    yield rt
-    rt.close()
-
-
-@pytest.fixture(scope="module")
-def demo_url() -> Iterator[str]:
-    with serve_folder(DEMO_TOPIC / "demo") as base:
-        yield base
-
-
-@pytest.fixture
-def topic(demo_url: str) -> Topic:
-    return steps.with_feed_urls(
-        load_topic(DEMO_TOPIC), {"summit-watch-demo": f"{demo_url}/feed.xml"}
-    )
-
-
-def run_pipeline(rt: steps.Runtime, topic: Topic) -> tuple[SavedRun, steps.Comparison]:
-    """The monitor flow's plan, step by step, without Prefect."""
-    run_id = rt.store.start_run(topic.name)
-    states = rt.store.feed_states(topic.name)
-    fetches = []
-    for feed in topic.config.feeds:
-        try:
-            fetches.append(steps.fetch_feed(rt, feed, states.get(feed.url)))
-        except Exception as exc:
-            fetches.append(steps.failed_feed(feed, exc))
-    entries = steps.select_new_entries(rt, topic, fetches)
-    extracted = [steps.extract_pages(topic, steps.fetch_pages(rt, entries))]
-    observed = [f for batch in extracted for f in batch.facts]
-    prior = rt.store.prior_observations(topic.name, {f.key for f in observed})
-    comparison = steps.compare_with_baseline(topic, load_baseline_facts(topic), observed, prior)
-    saved = rt.store.save_run(steps.run_result(run_id, topic, fetches, extracted, comparison))
-    return saved, comparison
+from tests.flows.conftest import run_pipeline
 
 
 def test_demo_feed_yields_every_change_kind_once_and_nothing_twice(
@@ -181,10 +134,8 @@ def test_with_feed_urls_rejects_an_unknown_feed_name(topic: Topic) -> None:
 def test_a_huge_page_is_refused_with_its_url(
     runtime: steps.Runtime, topic: Topic, httpserver: HTTPServer
 ) -> None:
-    small = steps.Runtime(
-        runtime.settings.model_copy(update={"max_page_bytes": 64 * 1024}),
-        runtime.store,
-        runtime.client,
+    small = replace(
+        runtime, settings=runtime.settings.model_copy(update={"max_page_bytes": 64 * 1024})
     )
     httpserver.expect_request("/huge.html").respond_with_data(
         "<p>India and Russia</p>" * 10_000, content_type="text/html"

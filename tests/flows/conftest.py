@@ -1,0 +1,63 @@
+"""Fixtures for the flows tests: a runtime on a real database, the demo served on
+127.0.0.1, and the monitor's plan run step by step without Prefect."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from flows import steps
+from flows.config import Settings, Topic, load_baseline_facts, load_topic
+from flows.demo import serve_folder
+from storage import ChannelPolicy, SavedRun
+from tests.conftest import DEMO_TOPIC
+
+
+@pytest.fixture
+def runtime(database_url: str, tmp_path: Path) -> Iterator[steps.Runtime]:
+    settings = Settings(
+        database_url=database_url,
+        data_dir=tmp_path,
+        allow_private_networks=True,  # every server in these tests is on loopback
+        http_deadline_s=5,
+    )
+    rt = steps.build_runtime(settings)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture(scope="module")
+def demo_url() -> Iterator[str]:
+    with serve_folder(DEMO_TOPIC / "demo") as base:
+        yield base
+
+
+@pytest.fixture
+def topic(demo_url: str) -> Topic:
+    return steps.with_feed_urls(
+        load_topic(DEMO_TOPIC), {"summit-watch-demo": f"{demo_url}/feed.xml"}
+    )
+
+
+def run_pipeline(
+    rt: steps.Runtime, topic: Topic, channels: Sequence[ChannelPolicy] = ()
+) -> tuple[SavedRun, steps.Comparison]:
+    """The monitor flow's plan, step by step, without Prefect."""
+    run_id = rt.store.start_run(topic.name)
+    states = rt.store.feed_states(topic.name)
+    fetches = []
+    for feed in topic.config.feeds:
+        try:
+            fetches.append(steps.fetch_feed(rt, feed, states.get(feed.url)))
+        except Exception as exc:
+            fetches.append(steps.failed_feed(feed, exc))
+    entries = steps.select_new_entries(rt, topic, fetches)
+    extracted = [steps.extract_pages(topic, steps.fetch_pages(rt, entries))]
+    observed = [f for batch in extracted for f in batch.facts]
+    prior = rt.store.prior_observations(topic.name, {f.key for f in observed})
+    comparison = steps.compare_with_baseline(topic, load_baseline_facts(topic), observed, prior)
+    result = steps.run_result(run_id, topic, fetches, extracted, comparison, channels)
+    saved = rt.store.save_run(result)
+    return saved, comparison
