@@ -19,6 +19,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from alerts import (
     ReportData,
@@ -115,7 +116,7 @@ def _since(value: str | None) -> datetime | None:
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    err.print(f"error: {message}", style="red", markup=False, highlight=False)
     return typer.Exit(code=2)
 
 
@@ -180,7 +181,7 @@ def _print_outcome(outcome: object) -> None:
         f"{saved.alerts_new} new alerts, {saved.alerts_updated} alerts with new sources"
     )
     for error in outcome.errors:
-        err.print(f"[yellow]source failed:[/yellow] {error}", highlight=False, markup=True)
+        err.print(f"source failed: {error}", style="yellow", highlight=False, markup=False)
     console.print(f"Report: {outcome.report_html}\n        {outcome.report_markdown}")
     if outcome.delivered.attempted:
         _print_delivery(outcome.delivered)
@@ -194,7 +195,10 @@ def _alerts_table(alerts: list[Alert], title: str) -> None:
     table.add_column("change", overflow="fold", ratio=1)
     table.add_column("sources", justify="right")
     for a in alerts:
-        table.add_row(a.id, a.severity.value, a.kind.value, a.summary, str(len(a.sources)))
+        # Text cells: article text must not be read as console markup ("[bold]").
+        table.add_row(
+            a.id, a.severity.value, a.kind.value, Text(a.summary), str(len(a.sources))
+        )
     console.print(table)
 
 
@@ -229,7 +233,7 @@ def alerts_show(
     if format is ListFormat.json:
         print(json.dumps(alert_to_dict(alert), indent=2, ensure_ascii=False))
         return
-    console.print(f"[bold]{alert.summary}[/bold]", highlight=False, markup=True)
+    console.print(alert.summary, style="bold", highlight=False, markup=False)
     console.print(f"{alert.severity.value} · {alert.kind.value} · {alert.id}", markup=False)
     if alert.baseline_quote:
         console.print(
@@ -408,7 +412,7 @@ def deliveries_list(
         shown_when = "" if d["state"] in ("failed", "disabled") else str(when)
         table.add_row(
             str(d["id"]), str(d["channel"]), str(d["kind"]), str(d["state"]),
-            str(d["attempts"]), str(d["last_error"] or ""), shown_when,
+            str(d["attempts"]), Text(str(d["last_error"] or "")), shown_when,
         )  # fmt: skip
     console.print(table)
 
@@ -489,7 +493,7 @@ def main() -> None:
     try:
         app()
     except ConfigError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"error: {exc}", style="red", markup=False, highlight=False)
         raise SystemExit(2) from exc
 
 

@@ -110,3 +110,11 @@ def test_a_bad_severity_rule_is_named_at_load(topic_dir: Path) -> None:
     _edit(topic_dir, "[alerts]\n", '[alerts]\nseverity = { new_figgure = "high" }\n')
     with pytest.raises(ConfigError, match="new_figgure"):
         load_topic(topic_dir)
+
+
+def test_cli_shows_brackets_in_errors_as_text(topic_dir: Path) -> None:
+    """Console markup must not eat text: "[alerts.severity]" is part of the message."""
+    _edit(topic_dir, "[alerts]\n", '[alerts]\nseverity = { new_figuer = "high" }\n')
+    result = CliRunner().invoke(app, ["report", "--topic", str(topic_dir)])
+    assert result.exit_code == 2
+    assert "[alerts.severity]" in " ".join(result.stderr.split())
