@@ -12,11 +12,13 @@ from alerts.format import format_deadline, format_number, format_status, format_
 from alerts.outcome import SendResult, retry_delay
 from alerts.report import CSP, ReportData, render_html, render_markdown
 from alerts.rules import SeverityRules, alert_id, build_alerts, severity_for
+from alerts.sources import FeedHealth, source_health_alerts
 from alerts.webhook import WebhookChannel, sign, verify, webhook_body
 
 __all__ = [
     "CSP",
     "EmailSettings",
+    "FeedHealth",
     "ReportData",
     "SendResult",
     "SeverityRules",
@@ -35,6 +37,7 @@ __all__ = [
     "retry_delay",
     "severity_for",
     "sign",
+    "source_health_alerts",
     "verify",
     "webhook_body",
 ]

@@ -52,6 +52,8 @@ class SeverityRules:
     contradiction: Severity = Severity.MEDIUM
     new_commitment: Severity = Severity.MEDIUM
     new_figure: Severity = Severity.LOW
+    source_down: Severity = Severity.MEDIUM
+    source_recovered: Severity = Severity.LOW
 
     def __post_init__(self) -> None:
         # Checked here rather than only in from_mapping so that rules built in code
@@ -138,6 +140,10 @@ def severity_for(change: Change, rules: SeverityRules) -> Severity | None:
         return rules.new_commitment
     if kind is ChangeKind.NEW_FIGURE:
         return rules.new_figure
+    if kind is ChangeKind.SOURCE_DOWN:
+        return rules.source_down
+    if kind is ChangeKind.SOURCE_RECOVERED:
+        return rules.source_recovered
     raise ValueError(f"unknown change kind: {kind!r}")
 
 

@@ -169,6 +169,9 @@ class ChangeKind(StrEnum):
     NEW_COMMITMENT = "new_commitment"
     NEW_FIGURE = "new_figure"
     CONTRADICTION = "contradiction"
+    # About a source rather than a fact: a feed failing run after run, and back.
+    SOURCE_DOWN = "source_down"
+    SOURCE_RECOVERED = "source_recovered"
 
 
 @dataclass(frozen=True)

@@ -131,7 +131,8 @@ def run(topic: TopicOption) -> None:
     from flows.monitor import monitor
 
     try:
-        outcome = monitor(topic_dir=str(topic), settings=_settings())
+        _settings()  # a bad PLEDGEWATCH_* value fails here, before Prefect starts
+        outcome = monitor(topic_dir=str(topic))
     except ConfigError as exc:
         raise _fail(str(exc)) from exc
     _print_outcome(outcome)
@@ -156,7 +157,11 @@ def demo(
         with serve_folder(topic / "demo", port) as base_url:
             feed_urls = {f.name: f"{base_url}/feed.xml" for f in loaded.config.feeds}
             console.print(f"Serving the demo feed at {base_url}/feed.xml")
-            outcome = monitor(topic_dir=str(topic), settings=settings, feed_urls=feed_urls)
+            outcome = monitor(
+                topic_dir=str(topic),
+                feed_urls=feed_urls,
+                settings={"allow_private_networks": True},
+            )
     except (ConfigError, FileNotFoundError) as exc:
         raise _fail(str(exc)) from exc
     _print_outcome(outcome)
@@ -174,6 +179,9 @@ def _demo_port(url: str) -> int:
 def _print_outcome(outcome: object) -> None:
     from flows.monitor import MonitorOutcome
 
+    if outcome is None:
+        console.print("Skipped: another run of this topic is in progress or already covered it")
+        return
     assert isinstance(outcome, MonitorOutcome)
     saved = outcome.saved
     console.print(
@@ -196,9 +204,7 @@ def _alerts_table(alerts: list[Alert], title: str) -> None:
     table.add_column("sources", justify="right")
     for a in alerts:
         # Text cells: article text must not be read as console markup ("[bold]").
-        table.add_row(
-            a.id, a.severity.value, a.kind.value, Text(a.summary), str(len(a.sources))
-        )
+        table.add_row(a.id, a.severity.value, a.kind.value, Text(a.summary), str(len(a.sources)))
     console.print(table)
 
 

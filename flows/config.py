@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     fetch_workers: int = 8
     # A sender that died mid-delivery holds it this long; then it is sent again.
     delivery_lease_s: float = 300.0
+    # A run holds its topic this long at most; a run that outlives it is taken
+    # for crashed and the next run may start.
+    run_lease_s: float = 6 * 3600.0
 
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -147,6 +150,8 @@ ChannelConfig = Annotated[EmailChannelConfig | WebhookChannelConfig, Field(discr
 class AlertsConfig(_Strict):
     channels: list[ChannelConfig] = []
     severity: dict[str, Any] = {}
+    # A feed failing this many runs in a row raises one source_down alert.
+    source_down_after: int = Field(default=3, ge=1)
 
     @field_validator("channels")
     @classmethod

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 
-from alerts import ReportData, SmtpChannel, WebhookChannel
+from alerts import FeedHealth, ReportData, SmtpChannel, WebhookChannel
 from facts.model import Fact
 from flows import steps
 from flows.config import FeedConfig, Settings, Topic, load_baseline_facts, load_topic
 from flows.delivery import DeliverySummary, Senders, channel_policies, deliver_due
-from storage import FeedState, RunResult, SavedRun
+from storage import FeedState, RunBusy, RunResult, SavedRun
 
 # Inputs carry an HTTP client and an engine: nothing to hash or cache.
 _TASK = {"cache_policy": NO_CACHE, "persist_result": False}
@@ -47,11 +49,15 @@ def fetch_and_extract(
 
 @task(name="compare-with-baseline", **_TASK)  # type: ignore[call-overload]
 def compare_with_baseline(
-    rt: steps.Runtime, topic: Topic, baseline: list[Fact], extracted: list[steps.Extracted]
+    rt: steps.Runtime,
+    topic: Topic,
+    baseline: list[Fact],
+    extracted: list[steps.Extracted],
+    feeds: list[FeedHealth],
 ) -> steps.Comparison:
     observed = [f for batch in extracted for f in batch.facts]
     prior = rt.store.prior_observations(topic.name, {f.key for f in observed})
-    return steps.compare_with_baseline(topic, baseline, observed, prior)
+    return steps.compare_with_baseline(topic, baseline, observed, prior, feeds)
 
 
 @task(name="save-results", retries=2, retry_delay_seconds=1, **_TASK)  # type: ignore[call-overload]
@@ -110,27 +116,45 @@ def _batches(items: list[steps.NewEntry], size: int) -> list[list[steps.NewEntry
 @flow(name="monitor", validate_parameters=False)
 def monitor(
     topic_dir: str,
-    settings: Settings | None = None,
     feed_urls: dict[str, str] | None = None,
-    runtime: steps.Runtime | None = None,
-) -> MonitorOutcome:
-    """One pass over a topic. feed_urls overrides feed addresses by feed name
-    (the demo serves its feed on a free port); runtime is handed in by tests."""
+    settings: dict[str, Any] | None = None,
+) -> MonitorOutcome | None:
+    """One pass over a topic; None when it was skipped.
+
+    Parameters are plain JSON so a deployment can carry them. feed_urls
+    overrides feed addresses by feed name (the demo serves its feed on a free
+    port); settings overrides fields of Settings, which otherwise come from the
+    PLEDGEWATCH_* environment.
+    """
+    logger = get_run_logger()
     # Configuration errors surface here, before anything is fetched or stored.
     topic = load_topic(topic_dir)
     if feed_urls:
         topic = steps.with_feed_urls(topic, feed_urls)
     baseline = load_baseline_facts(topic)
-    rt = runtime or steps.build_runtime(settings or Settings())
-    run_id = rt.store.start_run(topic.name)
+    rt = steps.build_runtime(Settings(**(settings or {})))
     try:
-        return _run(rt, topic, baseline, run_id)
-    except BaseException as exc:
-        rt.store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
-        raise
+        caught_up = rt.store.last_run_start(topic.name)
+        scheduled = flow_run.scheduled_start_time
+        if caught_up is not None and scheduled is not None and caught_up > scheduled:
+            # A scheduled run missed while nothing was serving: an earlier catch-up
+            # run already covered it, so missed runs are caught up once, not many times.
+            logger.info(
+                "skipping %s: run of %s already done at %s", topic.name, scheduled, caught_up
+            )
+            return None
+        try:
+            run_id = rt.store.start_run(topic.name, lease_s=rt.settings.run_lease_s)
+        except RunBusy as busy:
+            logger.warning("skipping: %s", busy)
+            return None
+        try:
+            return _run(rt, topic, baseline, run_id)
+        except BaseException as exc:
+            rt.store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
+            raise
     finally:
-        if runtime is None:
-            rt.close()
+        rt.close()
 
 
 def _run(rt: steps.Runtime, topic: Topic, baseline: list[Fact], run_id: int) -> MonitorOutcome:
@@ -156,7 +180,8 @@ def _run(rt: steps.Runtime, topic: Topic, baseline: list[Fact], run_id: int) -> 
         for batch in _batches(new_entries, rt.settings.article_batch_size)
     ]
     extracted = [f.result() for f in batch_futures]
-    comparison = compare_with_baseline(rt, topic, baseline, extracted)
+    health = steps.feed_health(states, fetches)
+    comparison = compare_with_baseline(rt, topic, baseline, extracted, health)
     result = steps.run_result(
         run_id, topic, fetches, extracted, comparison, channel_policies(topic)
     )

@@ -15,7 +15,15 @@ from pathlib import Path
 
 import httpx
 
-from alerts import ReportData, SeverityRules, build_alerts, render_html, render_markdown
+from alerts import (
+    FeedHealth,
+    ReportData,
+    SeverityRules,
+    build_alerts,
+    render_html,
+    render_markdown,
+    source_health_alerts,
+)
 from facts.compare import CompareOptions, compare
 from facts.extract import extract_facts
 from facts.model import Alert, Change, ChangeKind, Fact
@@ -256,15 +264,44 @@ class Comparison:
 
 
 def compare_with_baseline(
-    topic: Topic, baseline: Sequence[Fact], observed: Sequence[Fact], prior: Sequence[Fact]
+    topic: Topic,
+    baseline: Sequence[Fact],
+    observed: Sequence[Fact],
+    prior: Sequence[Fact],
+    feeds: Sequence[FeedHealth] = (),
 ) -> Comparison:
+    """Changes against the baseline, and the alerts they and the feeds' health call for."""
     options = CompareOptions(
         contradiction_window_days=topic.config.compare.contradiction_window_days,
         tracked_subjects=topic.tracked_subjects,
     )
     changes = compare(baseline, observed, prior, options)
     rules = SeverityRules.from_mapping(topic.config.alerts.severity)
-    return Comparison(tuple(changes), tuple(build_alerts(topic.name, changes, rules)))
+    alerts = build_alerts(topic.name, changes, rules)
+    alerts += source_health_alerts(
+        topic.name,
+        feeds,
+        down_after=topic.config.alerts.source_down_after,
+        rules=rules,
+        at=datetime.now(UTC),
+    )
+    return Comparison(tuple(changes), tuple(alerts))
+
+
+def feed_health(states: Mapping[str, FeedState], fetches: Sequence[FeedFetch]) -> list[FeedHealth]:
+    """Each feed's failures in a row before this run, with this run's outcome."""
+    return [
+        FeedHealth(
+            url=f.outcome.url,
+            name=f.outcome.name,
+            failures_before=states[f.outcome.url].consecutive_failures
+            if f.outcome.url in states
+            else 0,
+            ok=f.outcome.ok,
+            error=f.outcome.error,
+        )
+        for f in fetches
+    ]
 
 
 @dataclass(frozen=True)

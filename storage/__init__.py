@@ -7,11 +7,10 @@ from storage.repo import (
     FeedOutcome,
     FeedState,
     RunResult,
-    RunSummary,
     SavedRun,
-    SourceError,
     Store,
 )
+from storage.runs import RunBusy, RunSummary, SourceError
 
 __all__ = [
     "ArticleRecord",
@@ -22,6 +21,7 @@ __all__ = [
     "FeedOutcome",
     "FeedState",
     "Outbox",
+    "RunBusy",
     "RunResult",
     "RunSummary",
     "SavedRun",

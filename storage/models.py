@@ -211,3 +211,13 @@ class ChannelStateRow(Base):
     channel: Mapped[str] = mapped_column(String(200))
     disabled_at: Mapped[datetime] = mapped_column(UTCDateTime())
     reason: Mapped[str] = mapped_column(Text)
+
+
+class TopicLockRow(Base):
+    """One row per topic: the run that holds it, until its lease runs out."""
+
+    __tablename__ = "topic_locks"
+
+    topic: Mapped[str] = mapped_column(String(200), primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(Integer)
+    lease_until: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -34,6 +34,7 @@ from storage.models import (
     RunRow,
 )
 from storage.outbox import ChannelPolicy, add_deliveries
+from storage.runs import RunsMixin, SourceError, release_lock
 
 
 @dataclass(frozen=True)
@@ -70,12 +71,6 @@ class ArticleRecord:
 
 
 @dataclass(frozen=True)
-class SourceError:
-    source: str
-    message: str
-
-
-@dataclass(frozen=True)
 class RunResult:
     """Everything one monitor run saves, in one transaction."""
 
@@ -88,22 +83,6 @@ class RunResult:
     errors: Sequence[SourceError] = ()
     channels: Sequence[ChannelPolicy] = ()
     finished_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    id: int
-    topic: str
-    started_at: datetime
-    finished_at: datetime | None
-    state: str
-    feeds_ok: int
-    feeds_failed: int
-    articles_new: int
-    facts_new: int
-    alerts_new: int
-    errors: tuple[SourceError, ...]
-    report_path: str | None
 
 
 @dataclass(frozen=True)
@@ -181,57 +160,11 @@ def _source_sort_key(s: AlertSourceRow | Source) -> tuple[bool, date, str]:
     return (s.published is None, s.published or date.min, s.url)
 
 
-class Store:
+class Store(RunsMixin):
     """Reads and writes pledgewatch's database. Every method opens its own session."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-
-    # -- runs -------------------------------------------------------------
-    def start_run(self, topic: str) -> int:
-        with Session(self.engine) as session, session.begin():
-            row = RunRow(topic=topic, started_at=_now(), state="running", errors=[])
-            session.add(row)
-            session.flush()
-            return row.id
-
-    def fail_run(self, run_id: int, message: str) -> None:
-        """Mark a run failed without touching what earlier runs stored."""
-        with Session(self.engine) as session, session.begin():
-            row = session.get(RunRow, run_id)
-            if row is not None:
-                row.state = "failed"
-                row.finished_at = _now()
-                row.errors = [*row.errors, {"source": "run", "message": message}]
-
-    def set_report_path(self, run_id: int, path: str) -> None:
-        with Session(self.engine) as session, session.begin():
-            row = session.get(RunRow, run_id)
-            if row is not None:
-                row.report_path = path
-
-    def runs(self, topic: str | None = None, limit: int = 50) -> list[RunSummary]:
-        with Session(self.engine) as session:
-            query = select(RunRow).order_by(RunRow.id.desc()).limit(limit)
-            if topic:
-                query = query.where(RunRow.topic == topic)
-            return [
-                RunSummary(
-                    id=r.id,
-                    topic=r.topic,
-                    started_at=r.started_at,
-                    finished_at=r.finished_at,
-                    state=r.state,
-                    feeds_ok=r.feeds_ok,
-                    feeds_failed=r.feeds_failed,
-                    articles_new=r.articles_new,
-                    facts_new=r.facts_new,
-                    alerts_new=r.alerts_new,
-                    errors=tuple(SourceError(e["source"], e["message"]) for e in r.errors),
-                    report_path=r.report_path,
-                )
-                for r in session.scalars(query)
-            ]
 
     # -- feeds and articles ----------------------------------------------
     def feed_states(self, topic: str) -> dict[str, FeedState]:
@@ -320,6 +253,7 @@ class Store:
             run.facts_new = facts_new
             run.alerts_new = alerts_new
             run.errors = [{"source": e.source, "message": e.message} for e in result.errors]
+            release_lock(session, result.run_id, result.finished_at)
         return SavedRun(articles_new, facts_new, alerts_new, alerts_updated, deliveries_new)
 
     def _save_feeds(self, session: Session, result: RunResult) -> None:

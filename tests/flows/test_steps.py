@@ -145,3 +145,23 @@ def test_a_huge_page_is_refused_with_its_url(
     assert batch.pages == ()
     [error] = batch.errors
     assert error.source == url and url in error.message
+
+
+def test_a_feed_down_three_runs_alerts_once_and_again_when_back(
+    runtime: steps.Runtime, topic: Topic, httpserver: HTTPServer
+) -> None:
+    flaky = steps.with_feed_urls(topic, {"summit-watch-demo": httpserver.url_for("/feed.xml")})
+    httpserver.expect_request("/feed.xml").respond_with_data("down", status=503)
+    kinds = []
+    for _ in range(4):
+        run_pipeline(runtime, flaky)
+        kinds.append(sorted(a.kind.value for a in runtime.store.alerts(topic.name)))
+    assert kinds == [[], [], ["source_down"], ["source_down"]]
+    httpserver.clear()
+    rss = (DEMO_TOPIC / "demo" / "feed.xml").read_bytes()
+    httpserver.expect_request("/feed.xml").respond_with_data(
+        rss, content_type="application/rss+xml"
+    )
+    run_pipeline(runtime, flaky)
+    source_alerts = [a for a in runtime.store.alerts(topic.name) if a.key.startswith("source|")]
+    assert sorted(a.kind.value for a in source_alerts) == ["source_down", "source_recovered"]

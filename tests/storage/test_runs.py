@@ -1,0 +1,77 @@
+"""Runs and the per-topic lock on a real database: no overlap, crashes detected,
+a busy SQLite writer waited for."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from storage import RunBusy, RunResult, Store
+from tests.storage.test_store import TOPIC, figure_change_result
+
+
+def test_a_second_run_of_a_topic_waits_for_the_first(store: Store) -> None:
+    first = store.start_run(TOPIC)
+    with pytest.raises(RunBusy, match=f"run {first} is in progress"):
+        store.start_run(TOPIC)
+    other = store.start_run("another-topic")  # other topics are not blocked
+    store.save_run(RunResult(first, TOPIC))  # completing frees the topic
+    second = store.start_run(TOPIC)
+    assert second > other > first
+    store.fail_run(second, "boom")  # failing frees it too
+    store.start_run(TOPIC)
+
+
+def test_a_run_whose_process_died_is_crashed_and_replaced(store: Store) -> None:
+    dead = store.start_run(TOPIC, lease_s=0.2)
+    assert {r.id: r.state for r in store.runs(TOPIC)}[dead] == "running"
+    time.sleep(0.3)
+    assert {r.id: r.state for r in store.runs(TOPIC)}[dead] == "crashed"
+    new = store.start_run(TOPIC)
+    states = {r.id: r.state for r in store.runs(TOPIC)}
+    assert (states[dead], states[new]) == ("crashed", "running")
+
+
+def test_concurrent_starts_give_one_run(store: Store) -> None:
+    barrier = threading.Barrier(4)
+    outcomes: list[object] = []
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            outcomes.append(store.start_run(TOPIC))
+        except RunBusy as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    started = [o for o in outcomes if isinstance(o, int)]
+    assert len(started) == 1
+    assert sum(isinstance(o, RunBusy) for o in outcomes) == 3
+
+
+def test_a_locked_sqlite_database_is_waited_for(tmp_path: Path) -> None:
+    from storage import make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'busy.db'}")
+    migrate(engine)
+    store = Store(engine)
+    result = figure_change_result(store, "http://127.0.0.1:1/a", "150000000000")
+    holder = engine.connect()
+    holder.execute(text("BEGIN IMMEDIATE"))  # another writer holds the database
+    release = threading.Timer(1.0, lambda: (holder.execute(text("COMMIT")), holder.close()))
+    release.start()
+    began = time.monotonic()
+    saved = store.save_run(replace(result))
+    assert time.monotonic() - began >= 0.9  # it waited instead of failing "database is locked"
+    assert saved.articles_new == 1
+    release.join()
+    engine.dispose()
