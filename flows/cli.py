@@ -352,6 +352,33 @@ def baseline_show(topic: TopicOption) -> None:
 
 
 @app.command()
+def serve(
+    topic: TopicOption,
+    interval: Annotated[
+        float | None, typer.Option(help="Seconds between runs (overrides [schedule]).", min=1)
+    ] = None,
+) -> None:
+    """Run the monitor on the topic's schedule until Ctrl-C or SIGTERM.
+
+    Without PREFECT_API_URL, a Prefect server is started on 127.0.0.1 for the purpose.
+    """
+    _prefect_offline()
+    from flows.serve import ServerStartError, serve_topic
+
+    settings = _settings()
+    # Flow runs happen in subprocesses: hand them absolute paths.
+    os.environ["PLEDGEWATCH_DATA_DIR"] = str(settings.data_dir.resolve())
+    try:
+        loaded = load_topic(topic)
+        console.print(f"Serving {loaded.name}; Ctrl-C stops.")
+        serve_topic(
+            loaded, interval_s=interval, prefect_home=settings.data_dir.resolve() / "prefect-server"
+        )
+    except (ConfigError, ServerStartError) as exc:
+        raise _fail(str(exc)) from exc
+
+
+@app.command()
 def deliver(topic: TopicOption) -> None:
     """Send the topic's due alert emails and webhooks now, without fetching anything."""
     try:

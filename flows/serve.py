@@ -1,0 +1,145 @@
+"""`pledgewatch serve`: the monitor on a schedule.
+
+Prefect cannot schedule against its serverless local API ("Cannot schedule flows
+on an ephemeral server"), so where no server is configured (PREFECT_API_URL
+unset) this starts one on 127.0.0.1 with its own home and SQLite database, waits
+until /api/health answers, serves, and stops it on Ctrl-C or SIGTERM. Where a
+server is configured it is used as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+from flows.config import ConfigError, Topic
+
+PREFECT_OFFLINE = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_UI_ENABLED": "false",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+}
+
+
+class ServerStartError(RuntimeError):
+    """The local Prefect server did not become healthy."""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def local_prefect_server(
+    home: Path, *, port: int | None = None, timeout_s: float = 120
+) -> Iterator[str]:
+    """Run `prefect server start` on 127.0.0.1; yields its API URL; stops it on exit."""
+    home.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    env = {**os.environ, **PREFECT_OFFLINE, "PREFECT_HOME": str(home)}
+    env.pop("PREFECT_API_URL", None)
+    log = (home / "server.log").open("ab")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # Ctrl-C in the terminal reaches us; we stop it ourselves
+    )
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        _wait_healthy(api, process, timeout_s, home / "server.log")
+        yield api
+    finally:
+        _stop(process)
+        log.close()
+
+
+def _wait_healthy(api: str, process: subprocess.Popen[bytes], timeout_s: float, log: Path) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ServerStartError(f"prefect server exited with {process.returncode}; see {log}")
+        try:
+            if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise ServerStartError(f"prefect server not healthy after {timeout_s:.0f} s; see {log}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def schedule_of(topic: Topic, interval_s: float | None) -> dict[str, object]:
+    """serve() keyword arguments for the topic's schedule, or the --interval override."""
+    if interval_s is not None:
+        return {"interval": timedelta(seconds=interval_s)}
+    schedule = topic.config.schedule
+    if schedule.cron:
+        return {"cron": schedule.cron}
+    if schedule.interval_minutes:
+        return {"interval": timedelta(minutes=schedule.interval_minutes)}
+    raise ConfigError(
+        f"{topic.directory / 'topic.toml'}: [schedule] has neither interval_minutes nor cron; "
+        "set one or pass --interval"
+    )
+
+
+def serve_topic(topic: Topic, *, interval_s: float | None, prefect_home: Path) -> None:
+    """Serve the monitor for one topic until Ctrl-C or SIGTERM."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.monitor import monitor
+
+    schedule = schedule_of(topic, interval_s)
+    deployment = {
+        "name": topic.name,
+        "parameters": {"topic_dir": str(topic.directory)},
+        "limit": 1,  # and the topic lock in storage, for runs started elsewhere
+        "pause_on_shutdown": False,
+        **schedule,
+    }
+    configured = os.environ.get("PREFECT_API_URL")
+    if configured:
+        monitor.serve(**deployment)  # type: ignore[arg-type]
+        return
+    with local_prefect_server(prefect_home) as api, temporary_settings({PREFECT_API_URL: api}):
+        os.environ["PREFECT_API_URL"] = api  # the runner's flow-run subprocesses read it
+        try:
+            monitor.serve(**deployment)  # type: ignore[arg-type]
+        finally:
+            os.environ.pop("PREFECT_API_URL", None)
