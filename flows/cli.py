@@ -379,6 +379,27 @@ def serve(
 
 
 @app.command()
+def deploy(
+    pool: Annotated[str, typer.Option(help="Prefect work pool (type process).")],
+    topic: Annotated[
+        list[Path] | None,
+        typer.Option(help="Topic folder; repeat. Default: every topic in seeds/."),
+    ] = None,
+) -> None:
+    """Deploy the monitor of each topic to a work pool on the configured Prefect server."""
+    _prefect_offline()
+    from flows.serve import deploy_topics
+
+    folders = topic or sorted(p.parent for p in (REPO_ROOT / "seeds").glob("*/topic.toml"))
+    try:
+        names = deploy_topics([load_topic(f) for f in folders], pool=pool, source=REPO_ROOT)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from exc
+    for name in names:
+        console.print(f"Deployed {name} to pool {pool}")
+
+
+@app.command()
 def deliver(topic: TopicOption) -> None:
     """Send the topic's due alert emails and webhooks now, without fetching anything."""
     try:

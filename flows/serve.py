@@ -45,12 +45,22 @@ def free_port() -> int:
 
 @contextmanager
 def local_prefect_server(
-    home: Path, *, port: int | None = None, timeout_s: float = 120
+    home: Path,
+    *,
+    port: int | None = None,
+    timeout_s: float = 120,
+    database_url: str | None = None,
 ) -> Iterator[str]:
-    """Run `prefect server start` on 127.0.0.1; yields its API URL; stops it on exit."""
+    """Run `prefect server start` on 127.0.0.1; yields its API URL; stops it on exit.
+
+    database_url (postgresql+asyncpg://...) puts the server's own database on
+    PostgreSQL; by default it is SQLite under ``home``.
+    """
     home.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     env = {**os.environ, **PREFECT_OFFLINE, "PREFECT_HOME": str(home)}
+    if database_url:
+        env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = database_url
     env.pop("PREFECT_API_URL", None)
     log = (home / "server.log").open("ab")
     process = subprocess.Popen(
@@ -143,3 +153,27 @@ def serve_topic(topic: Topic, *, interval_s: float | None, prefect_home: Path) -
             monitor.serve(**deployment)  # type: ignore[arg-type]
         finally:
             os.environ.pop("PREFECT_API_URL", None)
+
+
+def deploy_topics(topics: list[Topic], *, pool: str, source: Path) -> list[str]:
+    """Register one deployment of the monitor per topic on a work pool.
+
+    Workers started with `prefect worker start --pool POOL` on any machine that has
+    this project at ``source`` run them. Needs a Prefect server (PREFECT_API_URL).
+    """
+    if not os.environ.get("PREFECT_API_URL"):
+        raise ConfigError("PREFECT_API_URL is not set: deployments need a Prefect server")
+    from flows.monitor import monitor
+
+    names = []
+    for topic in topics:
+        flow = monitor.from_source(source=str(source), entrypoint="flows/monitor.py:monitor")
+        flow.deploy(  # type: ignore[union-attr]
+            name=topic.name,
+            work_pool_name=pool,
+            parameters={"topic_dir": str(topic.directory)},
+            print_next_steps=False,
+            **schedule_of(topic, None),  # type: ignore[arg-type]
+        )
+        names.append(f"monitor/{topic.name}")
+    return names
