@@ -6,8 +6,9 @@ the outbox can build a mail again for a retry and get the same Message-ID.
 
 Everything an article or a feed gave us is attacker-controlled. In headers it has its
 control characters (CR, LF, ...) replaced by spaces and is cut to a sane length, so a
-title with "\\r\\nBcc: x@y" stays one line of one header; in the HTML part it goes
-through alerts.escape; links are emitted only for http(s) URLs.
+title with "\\r\\nBcc: x@y" stays one line of one header; everywhere it is cleaned
+of markup first (alerts.escape.clean_alert), and in the HTML part it is escaped by
+alerts.escape; links are emitted only for http(s) URLs.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Literal
 
-from alerts.escape import h, safe_href
+from alerts.escape import clean_alert, clean_text, h, safe_href
 from alerts.outcome import SendResult
 
 # The report's helpers, so an alert reads the same in the mail as in the report.
@@ -112,7 +113,8 @@ def build_email(
     and the receiving side can drop the duplicate. RFC 5322 section 3.6.4 wants it
     shaped "left@right". now sets the Date header (default: the current time, UTC).
     """
-    alerts = list(alerts)
+    alerts = [clean_alert(a) for a in alerts]
+    topic_title = clean_text(topic_title)
     if not alerts:
         raise ValueError("an alert mail needs at least one alert")
     if not digest and len(alerts) != 1:

@@ -2,18 +2,20 @@
 
 Rendering is pure: these functions return text; flows/ writes the files and the
 Prefect artifact. All text that came from an article or a feed goes through
-alerts.escape; the only markup in the output is our own.
+alerts.escape: cleaned of any markup first (``_cleaned``), then escaped; the only
+markup in the output is our own.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from alerts.escape import h, html_link, md_blockquote, md_link, md_text
+from alerts.escape import clean_alert, clean_text, h, html_link, md_blockquote, md_link, md_text
 from facts.model import SEVERITY_RANK, Alert, ChangeKind, Severity, Source, Status
 
 # No scripts, no remote anything: the report is opened from disk or attached to an
@@ -49,6 +51,18 @@ class ReportData:
     source_errors: Sequence[tuple[str, str]]  # (source, message)
     articles_new: int
     facts_new: int
+
+
+def _cleaned(data: ReportData) -> ReportData:
+    """The report's text from sources (alerts, errors) without any markup in it."""
+    return dataclasses.replace(
+        data,
+        topic=clean_text(data.topic),
+        title=clean_text(data.title),
+        alerts=[clean_alert(a) for a in data.alerts],
+        confirmations=[(clean_text(s), n) for s, n in data.confirmations],
+        source_errors=[(clean_text(s), clean_text(m)) for s, m in data.source_errors],
+    )
 
 
 def _when(moment: datetime) -> str:
@@ -106,6 +120,7 @@ def _md_alert(number: int, alert: Alert) -> list[str]:
 
 def render_markdown(data: ReportData) -> str:
     """The report as CommonMark with GFM tables; safe to render with raw HTML enabled."""
+    data = _cleaned(data)
     alerts = list(data.alerts)
     out = [
         f"# {md_text(data.title)}",
@@ -280,6 +295,7 @@ def _html_table(alerts: Sequence[Alert]) -> str:
 
 def render_html(data: ReportData) -> str:
     """The report as one HTML file: inline CSS, no scripts, no remote resources."""
+    data = _cleaned(data)
     alerts = list(data.alerts)
     summary = [
         ("New articles", str(data.articles_new)),

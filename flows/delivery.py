@@ -110,6 +110,8 @@ def _send(
         return senders.webhook.send(channel.url, secret, job.id, webhook_body(alert))
     except ValueError as exc:  # a secret that is not whsec_<base64>
         return SendResult("failed", f"{channel.secret_env}: {exc}")
+    except BlockedURL as exc:  # the guarded client refused the address when connecting
+        return SendResult("failed", f"{channel.url}: {exc.message}")
 
 
 def deliver_due(

@@ -8,6 +8,8 @@ script-like elements are dropped with their content, and only the text remains.
 
 from __future__ import annotations
 
+import re
+
 import lxml.etree
 import lxml.html
 
@@ -23,6 +25,10 @@ _SEPARATING = frozenset({
     "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul",
 })
 # fmt: on
+# What XML cannot hold (control characters, lone surrogates, U+FFFE/U+FFFF): lxml
+# refuses to set such text (ValueError), and no reader wants it. A feed gets them to
+# us through feedparser's lenient parser.
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def collapse_whitespace(text: str) -> str:
@@ -32,6 +38,7 @@ def collapse_whitespace(text: str) -> str:
 
 def fragment_to_text(fragment: str) -> str:
     """The visible text of an HTML fragment, whitespace collapsed."""
+    fragment = _NOT_XML_CHAR.sub(" ", fragment)
     if "<" not in fragment and "&" not in fragment:
         return collapse_whitespace(fragment)  # nothing to parse: the common case, fast
     try:

@@ -5,10 +5,11 @@ scheme and the addresses the host resolves to, and refuse anything that is not a
 public unicast address (loopback, RFC 1918, link-local and cloud metadata 169.254/16,
 CGNAT 100.64/10, reserved, multicast, unspecified, IPv4-mapped IPv6, ...).
 
-Limit, on purpose for now: the check resolves the name, then httpx resolves it again
-to connect. A DNS server that answers differently the second time (DNS rebinding) gets
-past this check. The later hardening step is to check the peer address at connect time
-(a custom httpcore network backend) or to connect to the checked address directly.
+``guard_url`` resolves the name, then the connection resolves it again, so on its own
+it would let DNS rebinding through (a DNS server that answers differently the second
+time). It is the early check, which names the URL and the hop; the binding one is at
+connect time, in ingest/transport.py, which resolves once, applies
+``is_public_address`` to every answer and connects to the address it checked.
 """
 
 from __future__ import annotations

@@ -2,12 +2,16 @@
 
 What it guards against, and how:
 
-- SSRF: every hop (the first request and each redirect) goes through ``guard_url``;
-  redirects are followed here, by hand, so no hop escapes the check.
+- SSRF: every hop (the first request and each redirect) goes through ``guard_url``
+  first, a cheap early refusal that names the hop; redirects are followed here, by
+  hand, so no hop escapes it. The binding check is at connect time, in the client
+  ``make_client`` builds (ingest/transport.py): the host is resolved once, every
+  address must be public, and the socket goes to the checked address, so a name that
+  resolves differently the second time (DNS rebinding) gets nowhere.
 - Slow servers: httpx's timeout applies to each read, so a server that drips a byte
   at a time never trips it (FIELD-NOTES "Security facts"). An overall deadline on the
-  monotonic clock is checked between chunks, and each hop's per-read timeout is cut to
-  the time left.
+  monotonic clock is checked between chunks, each hop's per-read timeout is cut to
+  the time left, and the guarded transport ends every read at the deadline.
 - Big bodies and compression bombs: the cap is on the *decoded* size. We stream raw
   bytes with ``iter_raw()`` and inflate them ourselves with a ``max_length`` bound, so
   a 50 MB gzip bomb stops at the cap instead of being inflated by httpx in one chunk
@@ -16,10 +20,12 @@ What it guards against, and how:
 
 from __future__ import annotations
 
+import ssl
 import time
 import zlib
 from dataclasses import dataclass
 
+import httpcore
 import httpx
 
 from ingest.errors import (
@@ -31,6 +37,7 @@ from ingest.errors import (
     TooManyRedirects,
 )
 from ingest.guard import Resolver, guard_url
+from ingest.transport import DEADLINE_EXTENSION, GuardedTransport
 
 __all__ = ["FetchLimits", "Fetched", "fetch", "make_client"]
 
@@ -68,14 +75,37 @@ class Fetched:
 _DEFAULT_LIMITS = FetchLimits()
 
 
-def make_client(user_agent: str = "pledgewatch/0.1") -> httpx.Client:
-    """An httpx client fit for ``fetch``.
+def make_client(
+    user_agent: str = "pledgewatch/0.1",
+    *,
+    allow_private_networks: bool = False,
+    resolver: Resolver | None = None,
+    deadline_s: float = _DEFAULT_LIMITS.deadline_s,
+    network_backend: httpcore.NetworkBackend | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> httpx.Client:
+    """The one HTTP client of pledgewatch: feeds, pages and webhooks.
+
+    Its transport (``GuardedTransport``) checks every address a host resolves to when
+    it connects, and connects to the checked address; loopback and private addresses
+    only with ``allow_private_networks``. ``resolver`` resolves host names (default:
+    the system's); ``deadline_s`` bounds each request that does not bring its own
+    deadline (``fetch`` does); ``network_backend`` opens the sockets (tests pass one
+    that never leaves 127.0.0.1); ``ssl_context`` replaces the default CAs.
 
     ``trust_env=False``: no proxy or netrc from the environment. Settings come in as
     arguments (nothing in ingest reads os.environ), and through a proxy the address
-    guard would check one host while the proxy connects to another.
+    check would judge one host while the proxy connects to another.
     """
+    transport = GuardedTransport(
+        allow_private_networks=allow_private_networks,
+        resolver=resolver,
+        network_backend=network_backend,
+        deadline_s=deadline_s,
+        ssl_context=ssl_context,
+    )
     return httpx.Client(
+        transport=transport,
         follow_redirects=False,
         trust_env=False,
         timeout=_DEFAULT_LIMITS.timeout_s,
@@ -98,8 +128,9 @@ def fetch(
     ``etag`` / ``last_modified`` (from an earlier ``Fetched``) make the request
     conditional; a 304 answer returns ``not_modified=True`` with an empty body.
     Raises a ``FetchError`` subclass naming ``url`` for every failure. Use a client
-    from ``make_client`` (or one that also has ``trust_env=False``): through a proxy the
-    address guard would be checking the wrong host.
+    from ``make_client``: its transport makes the address check at connect time (the
+    check here, before each hop, is the early one), with the client's own
+    ``allow_private_networks`` and resolver; give both the same settings.
     """
     deadline = time.monotonic() + limits.deadline_s
     headers = {"Accept-Encoding": ACCEPT_ENCODING}
@@ -111,9 +142,8 @@ def fetch(
     current: str | httpx.URL = url
     for hop in range(limits.max_redirects + 1):
         where = "" if hop == 0 else f" (at {current}, after {hop} redirects)"
-        # Checked before every hop. The name is resolved again by httpx to connect, so
-        # DNS rebinding gets through: a connect-time check is the later hardening step
-        # (see ingest/guard.py).
+        # Checked before every hop, for an early error naming the hop. The client's
+        # transport checks again when it connects (DNS rebinding, ingest/transport.py).
         try:
             guard_url(current, allow_private_networks=allow_private_networks, resolver=resolver)
         except FetchError as exc:
@@ -126,11 +156,17 @@ def fetch(
             raise FetchTimeout(url, f"deadline of {limits.deadline_s}s passed{where}")
         try:
             request = client.build_request(
-                "GET", current, headers=headers, timeout=min(limits.timeout_s, remaining)
+                "GET",
+                current,
+                headers=headers,
+                timeout=min(limits.timeout_s, remaining),
+                extensions={DEADLINE_EXTENSION: deadline},
             )
             response = client.send(request, stream=True, follow_redirects=False)
+        except BlockedURL as exc:  # from the transport, refused at connect time
+            raise BlockedURL(url, f"{exc.message}{where}") from exc
         except httpx.TimeoutException as exc:
-            raise FetchTimeout(url, f"timed out ({type(exc).__name__}){where}") from exc
+            raise _timeout(url, exc, limits, deadline, where) from exc
         except httpx.HTTPError as exc:
             raise FetchError(url, f"{type(exc).__name__}: {exc}{where}") from exc
         except httpx.InvalidURL as exc:
@@ -154,12 +190,25 @@ def fetch(
             body = _read_body(response, url, limits, deadline, where)
             return _fetched(url, response, body, etag, last_modified)
         except httpx.TimeoutException as exc:
-            raise FetchTimeout(url, f"timed out reading ({type(exc).__name__}){where}") from exc
+            raise _timeout(url, exc, limits, deadline, where, "reading ") from exc
         except (httpx.HTTPError, httpx.StreamError) as exc:
             raise FetchError(url, f"{type(exc).__name__}: {exc}{where}") from exc
         finally:
             response.close()
     raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+
+def _timeout(
+    url: str,
+    exc: httpx.TimeoutException,
+    limits: FetchLimits,
+    deadline: float,
+    where: str,
+    doing: str = "",
+) -> FetchTimeout:
+    if time.monotonic() >= deadline or "deadline" in str(exc):
+        return FetchTimeout(url, f"deadline of {limits.deadline_s}s passed{where}")
+    return FetchTimeout(url, f"timed out {doing}({type(exc).__name__}){where}")
 
 
 def _redirect_target(source: str, response: httpx.Response, where: str) -> httpx.URL:

@@ -166,7 +166,8 @@ def test_hostile_title_makes_no_header_and_no_markup() -> None:
     assert parsed["Bcc"] is None
     assert not [line for line in head.splitlines() if line.lower().startswith(b"bcc")]
     subject = str(parsed["Subject"])
-    assert subject.startswith("[pledgewatch] HIGH: Trade up Bcc: evil@example.org <script>")
+    assert subject.startswith("[pledgewatch] HIGH: Trade up Bcc: evil@example.org")
+    assert "<script" not in subject  # markup cleaned away (alerts.escape.clean_text)
     assert "\r" not in subject and "\n" not in subject and "\x1b" not in subject
     assert parsed["To"] == "desk@example.org, lead@example.org"
 
@@ -178,8 +179,12 @@ def test_hostile_title_makes_no_header_and_no_markup() -> None:
     hrefs = [v for k, v in found.attrs if k == "href"]
     assert all(v is not None and v.startswith("https://") for v in hrefs)
     assert hrefs and not any("javascript" in str(v) for v in hrefs)
-    # The escaped text is still shown, so the reader sees what the article said.
-    assert "<script>alert(1)</script>" in "".join(found.text)
+    # The text is still shown, with the article's markup cleaned away.
+    shown = "".join(found.text)
+    assert "Trade up Bcc: evil@example.org" in shown
+    # alert(1..3) sat in <script> elements; alert(4) is a javascript: URL shown as text.
+    for part in (shown, text):
+        assert "<script" not in part and not any(f"alert({n})" in part for n in (1, 2, 3))
     assert "\x1b" not in text
 
 

@@ -19,6 +19,10 @@ HOSTILE = (
     "[click](javascript:alert(1)) a | b `code` *em* _u_ ![i](https://x/i.png)"
 )
 
+# What a reader sees of HOSTILE: its markup is cleaned away (alerts.escape.clean_text),
+# the rest is shown verbatim.
+HOSTILE_SHOWN = "[click](javascript:alert(1)) a | b `code` *em* _u_ ![i](https://x/i.png)"
+
 VOID = {"meta", "br", "hr", "img", "input", "link", "wbr", "col", "source", "area", "base"}
 
 
@@ -113,7 +117,9 @@ def test_html_escapes_article_text() -> None:
     # exist is an on* attribute, which the parser checks.
     checker = _check(page)
     _assert_inert(checker)
-    assert HOSTILE in "".join(checker.text)  # shown to the reader, verbatim
+    shown = "".join(checker.text)
+    assert HOSTILE_SHOWN in shown
+    assert "<script" not in shown and "onerror" not in shown  # cleaned, not just escaped
 
 
 def test_html_structure_balances_and_parses() -> None:
@@ -193,7 +199,9 @@ def test_markdown_escapes_article_text() -> None:
     rendered = _check(_md_to_html(text))
     _assert_inert(rendered)
     assert "code" not in rendered.tags and "em" not in rendered.tags
-    assert HOSTILE in "".join(rendered.text)
+    shown = "".join(rendered.text)
+    assert HOSTILE_SHOWN in shown
+    assert "<script" not in shown and "onerror" not in shown  # cleaned, not just escaped
 
 
 def test_markdown_table_cells_survive_pipes() -> None:
@@ -201,7 +209,7 @@ def test_markdown_table_cells_survive_pipes() -> None:
     rows = tree.xpath("//table//tr")
     assert len(rows) == 2
     assert [len(r.xpath("./th|./td")) for r in rows] == [4, 4]
-    assert rows[1].xpath("./td")[2].text_content() == "trade | <b>bold</b>"
+    assert rows[1].xpath("./td")[2].text_content() == "trade | bold"  # <b> cleaned away
 
 
 def test_markdown_quote_lines_do_not_become_headings_or_lists() -> None:
@@ -220,7 +228,7 @@ def test_markdown_sections_and_links() -> None:
     assert "- New articles: 4" in text and "- New facts: 9" in text
     assert "- Alerts: 1 (1 high)" in text
     assert "| Severity | Kind | Subject | Change |" in text
-    assert "[Outlet &lt;/a&gt;&lt;script&gt;alert\\(1\\)&lt;/script&gt;]" in text
+    assert "[Outlet](https://news.example/" in text  # its markup cleaned away
     assert "(https://news.example/a?x=1&y=%282%29), 2025-12-06" in text
     assert "## Source errors" in text and "HTTP 500:" in text
     assert "## Confirmed again" in text and ": 3 sources" in text

@@ -36,5 +36,10 @@ def httpserver(_loopback_server: HTTPServer) -> Iterator[HTTPServer]:
 
 @pytest.fixture
 def client() -> Iterator[httpx.Client]:
-    with make_client() as c:
+    """The guarded client, allowed onto loopback: every server here is on 127.0.0.1.
+
+    fetch() still checks before each hop with its own allow_private_networks, so a
+    test that leaves that off sees the early refusal.
+    """
+    with make_client(allow_private_networks=True) as c:
         yield c

@@ -9,7 +9,8 @@ from pathlib import Path
 import ingest
 
 PACKAGE_DIR = Path(ingest.__file__).parent
-ALLOWED_THIRD_PARTY = {"httpx", "feedparser", "bs4", "lxml"}
+# httpcore: the transport under httpx, for the connect-time address check (transport.py).
+ALLOWED_THIRD_PARTY = {"httpx", "httpcore", "feedparser", "bs4", "lxml"}
 PUBLIC = {
     "ArticleContent", "ArticleParseError", "BlockedURL", "FeedEntry", "FeedParseError",
     "FetchError", "FetchLimits", "FetchStatusError", "FetchTimeout", "FetchTooLarge",
