@@ -12,9 +12,19 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
+from facts.counts import find_counts
 from facts.model import FigureKind
-from facts.numbers import NUMBER_WORD_PATTERN, SCALE_PATTERN, normalise, parse_number, scale_of
+from facts.numbers import (
+    MULTIPLE_VERBS,
+    NUMBER_WORD_PATTERN,
+    SCALE_PATTERN,
+    fraction_value,
+    normalise,
+    parse_number,
+    scale_of,
+)
 from facts.vocabulary import Mention, Vocabulary
 
 # A number starts only where a run of digits starts: without the look-behind a
@@ -22,12 +32,15 @@ from facts.vocabulary import Mention, Vocabulary
 # quadratic in its length (5,000 digits took 10 s).
 _NUM = r"(?<!\d)(?:\d{1,3}(?:,\d{2,3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _RANGE = rf"(?:\s?(?:-|–|—|to)\s?(?P<num2>{_NUM}))?"
+# "Rs 70,000 to Rs 1.2 lakh" repeats the currency in a range.
+_MONEY_RANGE = rf"(?:\s?(?:-|–|—|to)\s?(?:(?:US\$|\$|Rs\.?|₹|€|£)\s?)?(?P<num2>{_NUM}))?"
 # Qualifiers are read from the text just before a match rather than inside each
 # pattern: an optional leading group makes the regex engine try it at every
 # position of every sentence, which cost two thirds of the extractor's time.
 _QUAL_BEFORE = re.compile(
     r"\b(?P<qual>about|around|approximately|roughly|nearly|almost|over|more\s+than|"
-    r"at\s+least|up\s+to|some|close\s+to|less\s+than|under|just\s+over|just\s+under)\s+$",
+    r"at\s+least|up\s+to|some|close\s+to|less\s+than|under|just\s+over|just\s+under|"
+    r"as\s+much\s+as|as\s+many\s+as|an\s+estimated|estimated|below|above|upwards\s+of)\s+$",
     re.IGNORECASE,
 )
 _SCALE = rf"(?:\s?(?P<scale>{SCALE_PATTERN})\b)?"
@@ -45,7 +58,7 @@ _CURRENCY_WORD = {
 _MONEY_PREFIXED = re.compile(
     # The look-behind keeps "Mariners 268" from reading as "Rs 268".
     r"(?<![A-Za-z])(?P<cur>US\$|USD|\$|€|EUR|£|GBP|Rs\.?|INR|₹|RUB|₽|CNY)\s?"
-    + rf"(?P<num>{_NUM}){_RANGE}{_SCALE}",
+    + rf"(?P<num>{_NUM}){_MONEY_RANGE}{_SCALE}",
     re.IGNORECASE,
 )
 _MONEY_WORD = re.compile(
@@ -73,34 +86,47 @@ _QUANTITY = re.compile(
     re.IGNORECASE,
 )
 _MULTIPLE = re.compile(
-    rf"\b(?P<num>\d+|{NUMBER_WORD_PATTERN})[- ]fold\b",
+    rf"\b(?P<num>\d+(?:\.\d+)?|{NUMBER_WORD_PATTERN})[- ]fold\b"
+    # "three times the number", "2.5 times as large": a multiple, not a frequency.
+    rf"|\b(?P<tnum>\d+(?:\.\d+)?|{NUMBER_WORD_PATTERN})\s+times\s+"
+    r"(?=(?:the|as|that|more|higher|larger|bigger|greater|what|its|their|over)\b)"
+    r"|\b(?P<verb>doubl|tripl|quadrupl)(?:e|ed|es|ing)\b(?![-\w]|\s+(?:digits?|taxation)\b)",
     re.IGNORECASE,
 )
+_ADJECTIVE_BEFORE = re.compile(r"\b(?:a|an|the)\s+$", re.IGNORECASE)
+# "a third of imports" is a share; "cut costs by a fifth" a change. "The first
+# half of FY26" is a time, so a bare "half" needs a quantifier or "a"/"one".
+_FRACTION = re.compile(
+    r"\b(?P<frac>(?:a|one|two|three|four)[\s-](?:half|thirds?|quarters?|fifths?|tenths?)|half)\b",
+    re.IGNORECASE,
+)
+# "a third of imports"; not "half of the year".
+_SHARE_OF = re.compile(
+    r"\s+of\b(?!\s+(?:the\s+|a\s+|this\s+|next\s+|last\s+)?"
+    r"(?:year|decade|century|month|day|week|hour|session|match|game)s?\b)",
+    re.IGNORECASE,
+)
+_NOT_A_SHARE_BEFORE = re.compile(r"\b(?:first|second|last|other|the|an?)\s+$", re.IGNORECASE)
 _DURATION = re.compile(
     rf"\b(?P<num>\d+|{NUMBER_WORD_PATTERN})(?:\s+|-)(?P<unit>years?|months?|days?)\b",
     re.IGNORECASE,
 )
-_COUNT = re.compile(
-    rf"\b(?P<num>{_NUM}|(?:{NUMBER_WORD_PATTERN})(?:-(?:{NUMBER_WORD_PATTERN}))?)\s+"
-    + r"(?:(?:more|new|additional|further|other|separate|key)\s+)?"
-    + r"(?P<noun>(?:[a-z][a-z-]*\s+)?[a-z][a-z-]*[^s\W]s)\b",
-    re.IGNORECASE,
-)
-_PEOPLE = frozenset(
-    {"workers", "people", "ministers", "officials", "leaders", "students", "engineers",
-     "soldiers", "troops", "employees", "delegates", "executives", "nationals", "tourists"}
-)  # fmt: skip
-_NOT_COUNTED = frozenset(
-    {"years", "months", "days", "weeks", "hours", "minutes", "seconds", "times", "others",
-     "percent", "pages", "runs", "overs", "wickets", "points", "goals"}
-)  # fmt: skip
 # "rose 18 per cent" measures the change of a subject, not its level.
 CHANGE_PREFIX = "change in "
-_DEFINITE = re.compile(r"\b(?:the|both|these|those|its|their)\s+$", re.IGNORECASE)
-_CHANGE_VERB = re.compile(
-    r"\b(?:rose|rise|rising|grew|grow|growing|jumped|jump|increased|increase|climbed|surged|"
-    r"fell|fall|falling|declined|decline|dropped|drop|decreased|slumped|slipped|shrank|gained)"
-    r"(?:\s+by)?\s+$",
+_UP = r"rose|rise|rises|rising|grew|grow|grows|growing|jumped|jump|increased|increase|climbed|"
+_UP += r"surged|gained|up|higher|expanded|boost|boosted|raise|raised|lift|lifted"
+_DOWN = r"fell|fall|falls|falling|declined|decline|declining|dropped|drop|decreased|decrease|"
+_DOWN += r"slumped|slipped|shrank|shrunk|contracted|down|lower|plunged|tumbled|cut|reduce|"
+_DOWN += r"reduced|lowered|trim|trimmed|narrow|narrowed|slashed"
+# The verb right before the number ("fell 31.5%", "rose by about 18 per cent")...
+_CHANGE_VERB = re.compile(rf"\b(?:(?P<up>{_UP})|(?P<down>{_DOWN}))(?:\s+by)?\s+$", re.IGNORECASE)
+# ...or earlier in the clause, with "by" before the number ("cut costs by a fifth").
+_CHANGE_BY = re.compile(
+    rf"\b(?:(?P<up>{_UP})|(?P<down>{_DOWN}))\b[^,;:]{{0,60}}\bby\s+$", re.IGNORECASE
+)
+_CHANGE_NOUN = re.compile(
+    r"\b(?:(?P<up>growth|increase|rise|jump|gain)|(?P<down>decline|fall|drop|cut|reduction))"
+    r"\s+of\s+$",
     re.IGNORECASE,
 )
 _TARGET_WORDS = re.compile(
@@ -112,7 +138,8 @@ _FORECAST_WORDS = re.compile(
     r"\b(?:forecasts?|projected|projection|estimated\s+to|expected\s+to|likely\s+to|could\s+reach)\b",
     re.IGNORECASE,
 )
-_MONTH_NOUN = re.compile(r"^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE)
+# A subject stated as the thing that lasts: "a supply agreement of three years".
+_DURATION_OF = re.compile(r"^\s*(?:of|for|lasting|spanning)?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -137,99 +164,189 @@ def _num(token: str | None, scale: Decimal = Decimal(1)) -> Decimal | None:
 
 
 def _qual(sentence: str, start: int) -> str | None:
-    found = _QUAL_BEFORE.search(sentence, max(0, start - 20), start)
+    found = _QUAL_BEFORE.search(sentence, max(0, start - 25), start)
     return " ".join(found.group("qual").lower().split()) if found else None
 
 
-def _raw_hits(sentence: str) -> Iterator[tuple[re.Match[str], str, Decimal, Decimal | None, str]]:
-    """(match, family, value, value_max, unit) for every candidate, in family order."""
+class _Raw(NamedTuple):
+    start: int
+    end: int
+    family: str
+    value: Decimal
+    value_max: Decimal | None
+    unit: str
+    noun: str | None = None
+
+
+def _money(sentence: str) -> Iterator[_Raw]:
     for m in _MONEY_PREFIXED.finditer(sentence):
         scale = scale_of(m.group("scale"))
-        unit = _CURRENCY_PREFIX[m.group("cur").lower()]
-        value = _num(m.group("num"), scale)
+        value, value_max = _num(m.group("num"), scale), _num(m.group("num2"), scale)
+        if value is not None and value_max is not None and value > value_max:
+            # "Rs 70,000 to Rs 1.2 lakh": the scale belongs to the second amount only.
+            value = _num(m.group("num"))
         if value is not None:
-            yield m, "money", value, _num(m.group("num2"), scale), unit
+            unit = _CURRENCY_PREFIX[m.group("cur").lower()]
+            yield _Raw(*m.span(), "money", value, value_max, unit)
     for m in _MONEY_WORD.finditer(sentence):
         scale = scale_of(m.group("scale"))
         unit = _CURRENCY_WORD[" ".join(m.group("curword").lower().split())]
         value = _num(m.group("num"), scale)
         if value is not None:
-            yield m, "money", value, _num(m.group("num2"), scale), unit
+            yield _Raw(*m.span(), "money", value, _num(m.group("num2"), scale), unit)
+
+
+def _shares(sentence: str) -> Iterator[_Raw]:
     for m in _PERCENT.finditer(sentence):
-        lo = m.group("bnum") or m.group("num")
-        hi = m.group("bnum2") or m.group("num2")
-        value = _num(lo)
+        value = _num(m.group("bnum") or m.group("num"))
         if value is not None:
-            yield m, "percent", value, _num(hi), "percent"
-    for m in _QUANTITY.finditer(sentence):
-        unit_word = " ".join(m.group("unit").lower().split())
-        factor = scale_of(m.group("scale")) * _UNIT_FACTOR.get(unit_word, Decimal(1))
-        value = _num(m.group("num"), factor)
-        if value is not None:
-            yield m, "quantity", value, _num(m.group("num2"), factor), _QUANTITY_UNITS[unit_word]
-    for m in _MULTIPLE.finditer(sentence):
-        value = _num(m.group("num"))
-        if value is not None:
-            yield m, "multiple", value, None, "multiple"
-    for m in _DURATION.finditer(sentence):
-        value = _num(m.group("num"))
-        unit = m.group("unit").lower().rstrip("s") + "s"
-        if value is not None:
-            yield m, "duration", value, None, unit
-    for m in _COUNT.finditer(sentence):
-        noun = " ".join(m.group("noun").lower().split())
-        last = noun.split()[-1]
-        value = _num(m.group("num"))
-        if value is None or last in _NOT_COUNTED or _MONTH_NOUN.match(noun):
+            yield _Raw(
+                *m.span(), "percent", value, _num(m.group("bnum2") or m.group("num2")), "percent"
+            )
+    for m in _FRACTION.finditer(sentence):
+        frac = m.group("frac")
+        value = fraction_value(frac if " " in frac or "-" in frac else f"a {frac}")
+        if value is None:
             continue
-        if Decimal(1900) <= value <= Decimal(2100) and "," not in m.group("num"):
-            continue  # a year, not a count
-        if _DEFINITE.search(sentence, 0, m.start()) and not m.group("num")[0].isdigit():
-            continue  # "the two governments" names the parties; it counts nothing
-        yield m, "count", value, None, "people" if last in _PEOPLE else "count"
+        lead = _lead(sentence, m.start())
+        if frac.lower() == "half" and _NOT_A_SHARE_BEFORE.search(sentence, max(0, lead - 8), lead):
+            continue  # "the first half of FY26" is a time
+        # Without "of", only a change is a share: "cut costs by a fifth".
+        if not _SHARE_OF.match(sentence, m.end()) and _change(sentence, lead) is None:
+            continue
+        yield _Raw(m.start(), m.end(), "percent", value, None, "percent")
 
 
-def find_figures(sentence: str, vocabulary: Vocabulary) -> list[FigureHit]:
+def _multiples(sentence: str) -> Iterator[_Raw]:
+    for m in _MULTIPLE.finditer(sentence):
+        if m.group("verb"):
+            if _ADJECTIVE_BEFORE.search(sentence, max(0, m.start() - 5), m.start()):
+                continue  # "a double blow"
+            value: Decimal | None = Decimal(MULTIPLE_VERBS[m.group("verb").lower()])
+        else:
+            value = _num(m.group("num") or m.group("tnum"))
+        if value is not None:
+            yield _Raw(*m.span(), "multiple", value, None, "multiple")
+
+
+def _raw_hits(sentence: str) -> Iterator[_Raw]:
+    """Every candidate, in family order: an earlier family's span wins an overlap.
+
+    A family whose words the sentence lacks is not scanned for: a substring test
+    costs far less than a regex over every position.
+    """
+    low = sentence.lower()
+    if any(c in low for c in _MONEY_HINTS):
+        yield from _money(sentence)
+    if any(c in low for c in _SHARE_HINTS):
+        yield from _shares(sentence)
+    if any(c in low for c in _QUANTITY_HINTS):
+        for m in _QUANTITY.finditer(sentence):
+            unit_word = " ".join(m.group("unit").lower().split())
+            factor = scale_of(m.group("scale")) * _UNIT_FACTOR.get(unit_word, Decimal(1))
+            value = _num(m.group("num"), factor)
+            if value is not None:
+                unit = _QUANTITY_UNITS[unit_word]
+                yield _Raw(*m.span(), "quantity", value, _num(m.group("num2"), factor), unit)
+    if any(c in low for c in _MULTIPLE_HINTS):
+        yield from _multiples(sentence)
+    if any(c in low for c in _DURATION_HINTS):
+        for m in _DURATION.finditer(sentence):
+            value = _num(m.group("num"))
+            if value is not None:
+                unit = m.group("unit").lower().rstrip("s") + "s"
+                yield _Raw(*m.span(), "duration", value, None, unit)
+    for c in find_counts(sentence):
+        yield _Raw(c.start, c.end, "count", c.value, None, c.unit, c.noun)
+
+
+# Substrings without which a family cannot match (lower case).
+_MONEY_HINTS = ("$", "€", "£", "₹", "₽", "rs", "usd", "inr", "eur", "gbp", "rub", "cny",
+                "dollar", "rupee", "rouble", "ruble", "euro", "yuan")  # fmt: skip
+_SHARE_HINTS = ("%", "per", "pct", "half", "third", "quarter", "fifth", "tenth")
+_QUANTITY_HINTS = ("barrel", "bpd", "b/d", "ton", "gw", "mw", "watt", "km", "kilomet")
+_MULTIPLE_HINTS = ("fold", "times", "doubl", "tripl", "quadrupl")
+_DURATION_HINTS = ("year", "month", "day")
+
+
+def _lead(sentence: str, start: int) -> int:
+    """Where a figure's wording starts: before its qualifier ("rose nearly 18 per cent")."""
+    qual = _QUAL_BEFORE.search(sentence, max(0, start - 25), start)
+    return qual.start() if qual else start
+
+
+def _change(sentence: str, lead: int) -> int | None:
+    """+1 or -1 when the number at ``lead`` measures a rise or a fall, else None."""
+    window = max(0, lead - 90)
+    for rx in (_CHANGE_VERB, _CHANGE_NOUN, _CHANGE_BY):
+        found = rx.search(sentence, window, lead)
+        if found:
+            return -1 if found.group("down") else 1
+    return None
+
+
+def find_figures(
+    sentence: str, vocabulary: Vocabulary, subjects: list[Mention] | None = None
+) -> list[FigureHit]:
+    """``subjects``: the vocabulary's subject mentions in the sentence, when the
+    caller has them already."""
     taken: list[tuple[int, int]] = []
     hits: list[FigureHit] = []
-    subjects = vocabulary.subjects.find(sentence)
-    for m, family, value, value_max, unit in _raw_hits(sentence):
-        start, end = m.span()
+    if subjects is None:
+        subjects = vocabulary.subjects.find(sentence)
+    for raw in _raw_hits(sentence):
+        start, end = raw.start, raw.end
         if any(start < t_end and t_start < end for t_start, t_end in taken):
             continue
         taken.append((start, end))
-        if family == "count":
-            noun = " ".join(m.group("noun").lower().split())
+        value, value_max = raw.value, raw.value_max
+        if raw.family == "count":
+            noun = raw.noun or ""
             subject = (
                 vocabulary.counted.canonical(noun)
                 or vocabulary.counted.canonical(noun.split()[-1])
                 or noun
             )
-        elif family == "duration":
+        elif raw.family == "duration":
             # "two years later than planned" sits next to a subject without
-            # measuring it; durations stay unattributed rather than misattributed.
-            subject = "unknown"
+            # measuring it; only a subject the duration is attached to is taken.
+            subject = _attached_subject(sentence, subjects, start, end)
         else:
             subject = _nearest_subject(subjects, start, end)
-            # The change verb stands before any qualifier: "rose nearly 18 per cent".
-            qual = _QUAL_BEFORE.search(sentence, max(0, start - 20), start)
-            lead = qual.start() if qual else start
-            if family == "percent" and _CHANGE_VERB.search(sentence[max(0, lead - 20) : lead]):
-                subject = f"{CHANGE_PREFIX}{subject}"
+            if raw.family == "percent":
+                sign = _change(sentence, _lead(sentence, start))
+                if sign is not None:
+                    subject = f"{CHANGE_PREFIX}{subject}"
+                if sign == -1:
+                    # A fall is a negative change; a range keeps low <= high.
+                    value, value_max = (
+                        (-value_max, -value) if value_max is not None else (-value, None)
+                    )
         hits.append(
             FigureHit(
                 start=start,
                 end=end,
                 value=value,
                 value_max=value_max if value_max is not None and value_max != value else None,
-                unit=unit,
+                unit=raw.unit,
                 subject=subject,
                 qualifier=_qual(sentence, start),
-                figure_kind=_figure_kind(sentence, family),
+                figure_kind=_figure_kind(sentence, raw.family),
             )
         )
     hits.sort(key=lambda h: h.start)
     return hits
+
+
+def _attached_subject(sentence: str, mentions: list[Mention], start: int, end: int) -> str:
+    """The subject a duration belongs to: "a supply agreement of three years",
+    "a three-year supply agreement"; else unknown."""
+    for mention in mentions:
+        if mention.end <= start and _DURATION_OF.match(sentence[mention.end : start]):
+            return mention.canonical
+        if mention.start >= end and not sentence[end : mention.start].strip():
+            return mention.canonical
+    return "unknown"
 
 
 def _nearest_subject(mentions: list[Mention], start: int, end: int) -> str:

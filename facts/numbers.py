@@ -15,6 +15,17 @@ NUMBER_WORDS: dict[str, int] = {
     "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12,
 }  # fmt: skip
 
+# Fractions as shares, in per cent: "a third of imports" is 33.33 per cent (the
+# corpus annotates thirds to two decimals, and so do we).
+FRACTIONS: dict[str, Decimal] = {
+    "half": Decimal(50), "third": Decimal("33.33"), "quarter": Decimal(25),
+    "fifth": Decimal(20), "tenth": Decimal(10), "thirds": Decimal("33.33"),
+    "quarters": Decimal(25), "fifths": Decimal(20), "tenths": Decimal(10),
+}  # fmt: skip
+
+# Multiples as verbs: "to double exports" is 2 times.
+MULTIPLE_VERBS: dict[str, int] = {"doubl": 2, "tripl": 3, "quadrupl": 4}
+
 # Scale words and abbreviations. Indian scales: lakh = 1e5, crore = 1e7.
 SCALES: dict[str, Decimal] = {
     "thousand": Decimal(10) ** 3,
@@ -63,6 +74,25 @@ def parse_number(token: str) -> Decimal | None:
         return None
     # Decimal also reads "nan" and "infinity": words in prose, not numbers.
     return value if value.is_finite() else None
+
+
+def fraction_value(words: str) -> Decimal | None:
+    """'a third' -> 33.33; 'half' -> 50; 'two-thirds' -> 66.67; 'three quarters' -> 75."""
+    parts = words.lower().replace("-", " ").split()
+    if not parts or parts[-1] not in FRACTIONS:
+        return None
+    share = FRACTIONS[parts[-1]]
+    count = 1
+    if len(parts) > 1 and parts[0] not in ("a", "one"):
+        if parts[0] not in NUMBER_WORDS:
+            return None
+        count = NUMBER_WORDS[parts[0]]
+    if count == 1:
+        return share
+    exact = (
+        Decimal(100) / {"third": 3, "quarter": 4, "fifth": 5, "tenth": 10}[parts[-1].rstrip("s")]
+    )
+    return (exact * count).quantize(Decimal("0.01")).normalize()
 
 
 def scale_of(word: str | None) -> Decimal:

@@ -19,11 +19,17 @@ class Mention:
     end: int
 
 
+_GAP = r"[\s\-‐‑–—]+"
+_WORDS = re.compile(_GAP)
+
+
 def _alias_pattern(aliases: Iterable[str]) -> re.Pattern[str] | None:
     ordered = sorted({a.strip() for a in aliases if a.strip()}, key=len, reverse=True)
     if not ordered:
         return None
-    alternation = "|".join(re.escape(a).replace(r"\ ", r"[\s-]+") for a in ordered)
+    # Spaces and hyphens match each other and any dash: "Chennai–Vladivostok" (an en
+    # dash, as typeset) is the alias "Chennai-Vladivostok".
+    alternation = "|".join(_GAP.join(map(re.escape, _WORDS.split(a))) for a in ordered)
     return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.IGNORECASE)
 
 
@@ -56,7 +62,7 @@ class AliasTable:
 
 
 def _fold(text: str) -> str:
-    return re.sub(r"[\s-]+", " ", text.strip().lower())
+    return re.sub(r"[\s\-‐‑–—]+", " ", text.strip().lower())
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import pytest
 from facts.figures import FigureHit, find_figures
 from facts.model import FigureKind
 from facts.vocabulary import Vocabulary
-from tests.facts.helpers import VOCAB, figures, only
+from tests.facts.helpers import VOCAB, extract, figures, only
 
 
 def _value_unit(text: str) -> tuple[Decimal | None, Decimal | None, str | None]:
@@ -88,7 +88,18 @@ def test_a_range_of_one_value_is_no_range() -> None:
         ("Russia will build Thirty-one nuclear units.", "reactor units", "31", "count"),
         ("The plan lists 45 projects.", "projects", "45", "count"),
         ("Labour mobility will cover 45,000 workers.", "workers", "45000", "people"),
-        ("Some 2,000 officials attended.", "officials", "2000", "people"),
+        # Office holders are counted like delegations; "people" is a workforce or population.
+        ("Some 2,000 officials attended.", "officials", "2000", "count"),
+        ("Some 9,800 Indians received permits.", "indians", "9800", "people"),
+        (
+            "Russia will certify 25 more Indian seafood processing units.",
+            "indian seafood processing units",
+            "25",
+            "count",
+        ),
+        ("The shortage is put at nearly 3 million workers.", "workers", "3000000", "people"),
+        ("Thirty-one Indian firms took part.", "indian firms", "31", "count"),
+        ("It plans a pair of recruitment centres in Pune.", "recruitment centres", "2", "count"),
     ],
 )
 def test_counts_name_their_own_subject(text: str, subject: str, value: str, unit: str) -> None:
@@ -310,3 +321,177 @@ def test_find_figures_without_a_vocabulary() -> None:
 def only_hit(hits: list[FigureHit]) -> FigureHit:
     assert len(hits) == 1, hits
     return hits[0]
+
+
+class TestWordsForNumbers:
+    @pytest.mark.parametrize(
+        ("text", "value"),
+        [
+            ("Russian crude made up nearly a third of India's crude imports.", "33.33"),
+            ("Russian crude made up more than a third of India's crude imports.", "33.33"),
+            ("Pharmaceuticals made up a fifth of Indian exports to Russia.", "20"),
+            ("Payments to nearly half of their members are late.", "50"),
+            ("Russian crude made up two-thirds of India's crude imports.", "66.67"),
+            ("Russian crude made up a quarter of India's crude imports.", "25"),
+        ],
+    )
+    def test_fractions_are_shares_in_per_cent(self, text: str, value: str) -> None:
+        fact = only(figures(text))
+        assert (fact.value, fact.unit) == (Decimal(value), "percent")
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Bilateral trade in the first half of FY26 stood firm.",
+            "Bilateral trade rose in the second half of the year.",
+            "Half the delegation left early.",
+        ],
+    )
+    def test_a_half_that_is_a_time_is_no_figure(self, text: str) -> None:
+        assert figures(text) == []
+
+    def test_a_fraction_of_a_fall(self) -> None:
+        fact = only(figures("Russian oil imports dropped by a quarter in the first half of 2025."))
+        assert (fact.value, fact.subject, fact.period) == (
+            Decimal(-25),
+            "change in Russian crude imports",
+            "2025",
+        )
+
+    def test_a_half_of_a_time_is_no_share(self) -> None:
+        assert figures("Half of the year was lost to sanctions.") == []
+
+    def test_a_fraction_after_a_change_verb_and_by_is_a_change(self) -> None:
+        fact = only(figures("The link will cut transaction costs by as much as a fifth."))
+        assert (fact.value, fact.unit, fact.subject) == (
+            Decimal(-20),
+            "percent",
+            "change in unknown",
+        )
+
+    @pytest.mark.parametrize(
+        ("text", "value"),
+        [
+            ("Bilateral trade has grown four-fold.", "4"),
+            ("Moscow aims to double its fertiliser shipments.", "2"),
+            ("Moscow wants to triple bilateral trade.", "3"),
+            ("Permits were nearly three times the number a year earlier.", "3"),
+            ("Bilateral trade is 2.5 times as large.", "2.5"),
+        ],
+    )
+    def test_multiples(self, text: str, value: str) -> None:
+        fact = only(figures(text))
+        assert (fact.value, fact.unit) == (Decimal(value), "multiple")
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Officials met three times in Delhi.",
+            "It was a double blow for bilateral trade.",
+            "Inflation stayed in double digits.",
+            "The double-digit growth faded.",
+        ],
+    )
+    def test_what_is_not_a_multiple(self, text: str) -> None:
+        assert [f for f in figures(text) if f.unit == "multiple"] == []
+
+
+class TestSignedChanges:
+    @pytest.mark.parametrize(
+        ("text", "value"),
+        [
+            ("Imports of Russian crude fell 31.5% in November.", "-31.5"),
+            ("Russian crude imports declined by about 8 per cent.", "-8"),
+            ("Bilateral trade was down 4 per cent year-on-year.", "-4"),
+            ("Bilateral trade was up 12 per cent year-on-year.", "12"),
+            ("Bilateral trade rose 18 per cent.", "18"),
+        ],
+    )
+    def test_falls_are_negative_changes(self, text: str, value: str) -> None:
+        fact = only(figures(text))
+        assert (fact.value, fact.subject.startswith("change in ")) == (Decimal(value), True)
+
+    def test_a_falling_range_stays_ordered(self) -> None:
+        fact = only(figures("Russian crude imports fell 10-15 per cent."))
+        assert (fact.value, fact.value_max) == (Decimal(-15), Decimal(-10))
+
+    def test_down_from_is_a_level_not_a_change(self) -> None:
+        fact = only(figures("Russian crude is 25 per cent, down from roughly 35 per cent."[30:]))
+        assert (fact.value, fact.subject) == (Decimal(35), "unknown")
+
+    def test_the_level_after_a_fall_stays_positive(self) -> None:
+        found = figures("Russian crude imports fell 31.5% to about 1.23 million barrels per day.")
+        assert [(f.value, f.unit) for f in found] == [
+            (Decimal("-31.5"), "percent"),
+            (Decimal(1230000), "bpd"),
+        ]
+
+
+def test_a_range_that_repeats_its_currency() -> None:
+    fact = only(figures("Monthly wages range from Rs 70,000 to Rs 1.2 lakh."))
+    assert (fact.value, fact.value_max, fact.unit) == (Decimal(70000), Decimal(120000), "INR")
+
+
+class TestCountsInContext:
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Two refinery executives said Russia had offered a deal.",
+            "The deal was postponed, two officials said, citing costs.",
+            "Moscow has offered more oil, two officials with knowledge of the talks said.",
+            "Talks ended, two people familiar with the discussions said.",
+        ],
+    )
+    def test_people_who_only_speak_are_not_counted(self, text: str) -> None:
+        assert figures(text) == []
+
+    def test_ordinal_parties_are_not_counted(self) -> None:
+        assert figures("The first two units at the new site would add 3 GW.")[0].unit == "W"
+        assert len(figures("The first two units at the new site would add 3 GW.")) == 1
+
+    def test_the_first_thousands_are_counted(self) -> None:
+        fact = only(figures("The pact will bring the first 3,000 Indian workers to Russia."))
+        assert (fact.value, fact.unit) == (Decimal(3000), "people")
+
+
+class TestDurations:
+    def test_a_duration_takes_the_subject_it_is_attached_to(self) -> None:
+        found = figures("They were negotiating a long-term supply agreement of three years.")
+        assert [(f.value, f.unit, f.subject) for f in found] == [
+            (Decimal(3), "years", "long-term crude supply")
+        ]
+
+    def test_a_duration_before_its_subject(self) -> None:
+        fact = only(figures("They signed a three-year long-term supply agreement."))
+        assert (fact.value, fact.subject) == (Decimal(3), "long-term crude supply")
+
+    def test_a_duration_beside_a_subject_stays_unknown(self) -> None:
+        text = (
+            "Bilateral trade should reach $100 billion only by 2032, two years later than planned."
+        )
+        years = [f for f in figures(text) if f.unit == "years"]
+        assert only(years).subject == "unknown"
+
+
+class TestBadInput:
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "",
+            "   \n\n  ",
+            "Россия и Индия подписали 14 соглашений в пятницу.",
+            "भारत और रूस ने 14 समझौतों पर हस्ताक्षर किए।",
+            # A table flattened onto one line: no row of its own, no figure.
+            "Item 2024 2025 Bilateral trade (US$ bn) 66.1 63.4 Indian exports (US$ bn) 4.6 5.2",
+            "||||| | |",
+        ],
+    )
+    def test_no_crash_and_no_invented_facts(self, text: str) -> None:
+        assert extract(text) == []
+
+    def test_a_number_in_a_headline_is_read(self) -> None:
+        text = "India, Russia sign 14 agreements, set $100 billion trade goal\nMore text."
+        assert [(f.value, f.unit) for f in figures(text)] == [
+            (Decimal(14), "count"),
+            (Decimal(10**11), "USD"),
+        ]

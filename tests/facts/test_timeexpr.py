@@ -122,3 +122,66 @@ def test_nearest_falls_back_to_the_last_reference_before() -> None:
     refs = [TimeRef("2026", 0, 5), TimeRef("2030", 20, 25)]
     assert nearest(refs, 40) == refs[1]
     assert nearest([], 3) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "expected"),
+    [
+        ("by March", date(2025, 12, 9), "2026-03"),  # the next March
+        ("by March", date(2026, 1, 9), "2026-03"),
+        ("by end-January", date(2025, 12, 15), "2026-01"),
+        ("by the end of June", date(2025, 12, 6), "2026-06"),
+        ("by December", date(2025, 12, 6), "2025-12"),  # this month still counts
+        ("by May 5, 2026", date(2025, 12, 6), "2026-05"),
+        ("until next year", date(2025, 12, 6), "2026"),
+        ("to next year", date(2025, 12, 6), "2026"),
+    ],
+)
+def test_months_without_a_year_and_relative_years(
+    text: str, published: date, expected: str
+) -> None:
+    assert _deadlines(f"The pact was postponed {text}.", published) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Analysts say the plan may include more ports.",  # "may": the modal, not the month
+        "It was agreed by may-be partners.",
+        "Cargoes loading from January will be cheaper.",  # an event date
+        "Talks were held in October.",
+    ],
+)
+def test_what_is_not_a_month_deadline(text: str) -> None:
+    assert _deadlines(text) == []
+
+
+def test_a_month_needs_a_published_date() -> None:
+    assert _deadlines("Intake should recover by March.", None) == []
+
+
+def test_a_bare_next_month_is_a_future_period() -> None:
+    [ref] = find_periods("Banks are expected to open accounts next month.", PUBLISHED)
+    assert (ref.value, ref.future) == ("2026-01", True)
+    [ref] = find_periods("Trade was $60 billion last month.", PUBLISHED)
+    assert (ref.value, ref.future) == ("2025-11", False)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("in the fiscal year to March 2025", "FY2025"),
+        ("in the fiscal year ended March 31, 2025", "FY2025"),
+        ("in the year to June 2025", "2024-07/2025-06"),
+        ("last fiscal year", "FY2025"),  # published in FY2026 (April 2025 - March 2026)
+        ("in the current fiscal year", "FY2026"),
+        ("in the first half of FY26", "FY2026"),
+        ("in April-November", "2025-04/2025-11"),
+        ("in the April-September period", "2025-04/2025-09"),
+        ("in January-October", "2025-01/2025-10"),
+        ("in November-February", "2024-11/2025-02"),  # ended before it was reported
+        ("in April-June 2024", "2024-04/2024-06"),
+    ],
+)
+def test_fiscal_years_and_month_spans(text: str, expected: str) -> None:
+    assert _periods(f"Trade was $60 billion {text}.") == [expected]
