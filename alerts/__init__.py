@@ -9,6 +9,7 @@ SendResult; flows/ stores, writes, schedules and retries.
 from alerts.email import EmailSettings, SmtpChannel, build_email
 from alerts.export import alert_to_dict
 from alerts.format import format_deadline, format_number, format_status, format_value
+from alerts.ledger import LedgerEntry, render_ledger_html
 from alerts.outcome import SendResult, retry_delay
 from alerts.report import CSP, ReportData, render_html, render_markdown
 from alerts.rules import SeverityRules, alert_id, build_alerts, severity_for
@@ -19,6 +20,7 @@ __all__ = [
     "CSP",
     "EmailSettings",
     "FeedHealth",
+    "LedgerEntry",
     "ReportData",
     "SendResult",
     "SeverityRules",
@@ -33,6 +35,7 @@ __all__ = [
     "format_status",
     "format_value",
     "render_html",
+    "render_ledger_html",
     "render_markdown",
     "retry_delay",
     "severity_for",

@@ -15,6 +15,7 @@ def _source(source: Source) -> dict[str, Any]:
         "outlet": source.outlet,
         "published": source.published.isoformat() if source.published else None,
         "quote": source.quote,
+        "reprint_of": source.reprint_of,
     }
 
 
@@ -33,5 +34,6 @@ def alert_to_dict(alert: Alert) -> dict[str, Any]:
         "source": _source(alert.source),
         "corroborating": [_source(s) for s in alert.corroborating],
         "corroborating_ids": [s.fact_id for s in alert.corroborating],
+        "independent_sources": alert.independent_sources,
         "acknowledged": alert.acknowledged,
     }

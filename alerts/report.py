@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from alerts.escape import clean_alert, clean_text, h, html_link, md_blockquote, md_link, md_text
-from facts.model import SEVERITY_RANK, Alert, ChangeKind, Severity, Source, Status
+from facts.model import SEVERITY_RANK, Alert, ChangeKind, Severity, Source, Status, tracked_id
 
 # No scripts, no remote anything: the report is opened from disk or attached to an
 # email, and an article's text must not be able to load or run code in it even if an
@@ -51,6 +51,8 @@ class ReportData:
     source_errors: Sequence[tuple[str, str]]  # (source, message)
     articles_new: int
     facts_new: int
+    # The fact ledger page beside the report (a relative file name), linked per alert.
+    ledger_href: str | None = None
 
 
 def _cleaned(data: ReportData) -> ReportData:
@@ -96,7 +98,16 @@ def _sides(alert: Alert) -> tuple[str, str]:
 
 
 def _md_source(src: Source) -> str:
-    return f"{md_link(src.outlet or src.url, src.url)}, {_day(src.published)}"
+    reprint = " (reprint)" if src.reprint_of else ""
+    return f"{md_link(src.outlet or src.url, src.url)}, {_day(src.published)}{reprint}"
+
+
+def _sources_heading(alert: Alert) -> str:
+    """ "Sources (3, of which 1 reprint)": reprints of one story are one source."""
+    reprints = len(alert.sources) - alert.independent_sources
+    if not reprints:
+        return "Sources"
+    return f"Sources ({len(alert.sources)}, of which {reprints} reprint{'s' * (reprints > 1)})"
 
 
 def _md_alert(number: int, alert: Alert) -> list[str]:
@@ -113,7 +124,7 @@ def _md_alert(number: int, alert: Alert) -> list[str]:
         lines += [f"**{left}** ({md_text(alert.baseline_value or 'no value')}):", ""]
         lines += [md_blockquote(alert.baseline_quote), ""]
     lines += [f"**{right}** ({md_text(alert.observed_value)}):", ""]
-    lines += [md_blockquote(alert.observed_quote), "", "Sources:", ""]
+    lines += [md_blockquote(alert.observed_quote), "", f"{_sources_heading(alert)}:", ""]
     lines += [f"{i}. {_md_source(src)}" for i, src in enumerate(alert.sources, 1)]
     return [*lines, ""]
 
@@ -248,12 +259,15 @@ def _html_day(day: date | None) -> str:
 
 def _html_sources(sources: Sequence[Source]) -> str:
     items = [
-        f"<li>{html_link(s.outlet or s.url, s.url)} {_html_day(s.published)}</li>" for s in sources
+        f"<li>{html_link(s.outlet or s.url, s.url)} {_html_day(s.published)}"
+        + (' <span class="muted">(reprint)</span>' if s.reprint_of else "")
+        + "</li>"
+        for s in sources
     ]
     return '<ol class="sources">' + "".join(items) + "</ol>"
 
 
-def _html_card(alert: Alert) -> str:
+def _html_card(alert: Alert, ledger_href: str | None = None) -> str:
     left, right = _sides(alert)
     sev = alert.severity.value
     sides = []
@@ -274,10 +288,18 @@ def _html_card(alert: Alert) -> str:
         f'<article class="card sev-{sev}" id="alert-{h(alert.id)}">'
         f'<header><span class="badge sev-{sev}">{sev}</span>'
         f"<h3>{h(alert.summary)}</h3></header>"
-        f'<p class="kind">{h(_kind(alert))} · {h(alert.subject)} · {h(alert.id)}</p>'
+        f'<p class="kind">{h(_kind(alert))} · {h(alert.subject)} · {h(alert.id)}'
+        f"{_timeline_link(alert, ledger_href)}</p>"
         f'<div class="compare">{"".join(sides)}</div>'
-        f"<h4>Sources</h4>{_html_sources(alert.sources)}</article>"
+        f"<h4>{h(_sources_heading(alert))}</h4>{_html_sources(alert.sources)}</article>"
     )
+
+
+def _timeline_link(alert: Alert, ledger_href: str | None) -> str:
+    if not ledger_href or alert.key.startswith("source|"):
+        return ""
+    # Our own relative file name and a hex id: no source text in this href.
+    return f' · <a href="{h(ledger_href)}#{tracked_id(alert.topic, alert.key)}">timeline</a>'
 
 
 def _html_table(alerts: Sequence[Alert]) -> str:
@@ -317,7 +339,7 @@ def render_html(data: ReportData) -> str:
     ]
     if alerts:
         body.append(_html_table(alerts))
-        body += [_html_card(a) for a in alerts]
+        body += [_html_card(a, data.ledger_href) for a in alerts]
     else:
         body.append('<p class="muted">No changes against the baseline in this run.</p>')
     body.append("</section>")
@@ -333,13 +355,18 @@ def render_html(data: ReportData) -> str:
             for src, msg in data.source_errors
         )
         body.append(f"<section><h2>Source errors</h2><ul>{items}</ul></section>")
+    return html_page(data.title, body)
+
+
+def html_page(title: str, body: Sequence[str]) -> str:
+    """A self-contained page around ``body`` (our own markup): CSP, inline CSS, no script."""
     return (
         "<!doctype html>\n"
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="referrer" content="no-referrer">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{h(data.title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
+        f"<title>{h(title)}</title>\n<style>{_STYLE}</style>\n</head>\n<body>\n"
         + "\n".join(body)
         + "\n</body>\n</html>\n"
     )

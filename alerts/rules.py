@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
-from alerts.format import format_field, format_value
+from alerts.format import format_deadline, format_field, format_value
 from facts.model import (
     SEVERITY_RANK,
     STATUS_RANK,
@@ -52,6 +52,8 @@ class SeverityRules:
     contradiction: Severity = Severity.MEDIUM
     new_commitment: Severity = Severity.MEDIUM
     new_figure: Severity = Severity.LOW
+    retracted: Severity = Severity.HIGH
+    deadline_passed: Severity = Severity.HIGH
     source_down: Severity = Severity.MEDIUM
     source_recovered: Severity = Severity.LOW
 
@@ -140,6 +142,10 @@ def severity_for(change: Change, rules: SeverityRules) -> Severity | None:
         return rules.new_commitment
     if kind is ChangeKind.NEW_FIGURE:
         return rules.new_figure
+    if kind is ChangeKind.RETRACTED:
+        return rules.retracted
+    if kind is ChangeKind.DEADLINE_PASSED:
+        return rules.deadline_passed
     if kind is ChangeKind.SOURCE_DOWN:
         return rules.source_down
     if kind is ChangeKind.SOURCE_RECOVERED:
@@ -307,6 +313,10 @@ def _summary(change: Change) -> str:
         text = f"New commitment on {label}: {format_value(seen)}"
     elif change.kind is ChangeKind.NEW_FIGURE:
         text = f"New figure on {label}: {format_value(seen)}"
+    elif change.kind is ChangeKind.DEADLINE_PASSED:
+        text = (
+            f"{label}: deadline {format_deadline(seen.deadline or '?')} passed, still {seen.status}"
+        )
     elif change.kind is ChangeKind.CONTRADICTION:
         field = str(change.details.get("field", ""))
         this = format_field(seen, field)

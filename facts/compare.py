@@ -30,6 +30,8 @@ from facts.model import (
 )
 
 UNKNOWN_SUBJECT = "unknown"
+# A positive commitment walked back outright, rather than delayed or stalled.
+RETRACTIONS = frozenset({Status.DENIED, Status.CANCELLED})
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,10 @@ def _changes_against(reference: Fact, observed: Fact) -> list[Change]:
         old, new = changed["status"]
         direction = "up" if STATUS_RANK[Status(new)] > STATUS_RANK[Status(old)] else "down"
         details = {"status": {"old": old, "new": new, "direction": direction}}
-        out.append(Change(ChangeKind.STATUS_CHANGED, observed, baseline=reference, details=details))
+        kind = ChangeKind.STATUS_CHANGED
+        if Status(new) in RETRACTIONS and Status(old) not in NEGATIVE_STATUSES:
+            kind = ChangeKind.RETRACTED
+        out.append(Change(kind, observed, baseline=reference, details=details))
     if "deadline" in changed:
         old, new = changed["deadline"]
         later = deadline_sort_key(new) > deadline_sort_key(old)
@@ -224,3 +229,40 @@ def _contradictions(obs: Fact, earlier: Sequence[Fact], opts: CompareOptions) ->
         details = {"field": field_name, "this": ours, "other": theirs}
         out.append(Change(ChangeKind.CONTRADICTION, obs, other=other, details=details))
     return out
+
+
+# Commitments whose deadline passing is news: still open, neither done nor dropped.
+_OPEN = frozenset(s for s in Status if s not in NEGATIVE_STATUSES and s is not Status.DELIVERED)
+
+
+def passed_deadlines(
+    baseline: Iterable[Fact], observed: Iterable[Fact], today: date
+) -> list[Change]:
+    """Commitments whose deadline is before ``today`` while their latest word is
+    still open (not delivered, not dropped): one change per commitment and deadline.
+
+    The latest word is the newest observation of the key, else the baseline.
+    """
+    latest: dict[str, Fact] = {}
+    for fact in baseline:
+        if fact.kind is FactKind.COMMITMENT:
+            latest.setdefault(fact.key, fact)
+    for fact in sorted(observed, key=_order):
+        if fact.kind is FactKind.COMMITMENT:
+            latest[fact.key] = fact
+    month = f"{today.year:04d}-{today.month:02d}"
+    out = []
+    for key in sorted(latest):
+        fact = latest[key]
+        if fact.status in _OPEN and fact.deadline and deadline_sort_key(fact.deadline) < month:
+            details = {"deadline": {"old": fact.deadline, "new": None, "today": today.isoformat()}}
+            out.append(Change(ChangeKind.DEADLINE_PASSED, fact, baseline=fact, details=details))
+    return out
+
+
+def with_accepted(checked_in: Sequence[Fact], accepted: Sequence[Fact]) -> list[Fact]:
+    """The baseline in force: the checked-in facts, each key's latest accepted fact
+    (``accepted`` oldest first) in its place, and accepted facts for new keys after."""
+    latest = {fact.key: fact for fact in accepted}
+    facts = [latest.pop(f.key, f) for f in checked_in]
+    return facts + list(latest.values())

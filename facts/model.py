@@ -135,11 +135,15 @@ class Fact:
 
         Commitments are keyed by subject alone: outlets name the parties
         inconsistently ("Moscow aims", "the two sides aim"), so actors are data,
-        not identity.
+        not identity. An actual figure measured over a stated period is keyed by
+        that period too: exports "in FY24" and "in FY25" are two facts, not a change.
         """
         if self.kind is FactKind.FIGURE:
             fk = self.figure_kind.value if self.figure_kind else FigureKind.ACTUAL.value
-            return f"figure|{self.subject}|{unit_dimension(self.unit)}|{fk}"
+            key = f"figure|{self.subject}|{unit_dimension(self.unit)}|{fk}"
+            if fk == FigureKind.ACTUAL.value and self.period:
+                key += f"|{self.period}"
+            return key
         return f"commitment|{self.subject}"
 
     @property
@@ -169,6 +173,10 @@ class ChangeKind(StrEnum):
     NEW_COMMITMENT = "new_commitment"
     NEW_FIGURE = "new_figure"
     CONTRADICTION = "contradiction"
+    # A commitment the baseline had as positive, now denied or cancelled.
+    RETRACTED = "retracted"
+    # A commitment's deadline went by with no word of delivery.
+    DEADLINE_PASSED = "deadline_passed"
     # About a source rather than a fact: a feed failing run after run, and back.
     SOURCE_DOWN = "source_down"
     SOURCE_RECOVERED = "source_recovered"
@@ -215,6 +223,8 @@ class Source:
     published: date | None
     quote: str
     fact_id: str
+    # The article this one reprints (near-duplicate text), when it is a reprint.
+    reprint_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -243,3 +253,13 @@ class Alert:
     @property
     def sources(self) -> tuple[Source, ...]:
         return (self.source, *self.corroborating)
+
+    @property
+    def independent_sources(self) -> int:
+        """Sources that are not reprints of another source."""
+        return sum(1 for s in self.sources if s.reprint_of is None)
+
+
+def tracked_id(topic: str, key: str) -> str:
+    """Stable id of a tracked fact (all observations of one key in one topic)."""
+    return "t_" + hashlib.sha256(f"{topic}|{key}".encode()).hexdigest()[:12]

@@ -41,6 +41,9 @@ from flows.config import (
     load_topic,
 )
 from flows.delivery import DeliverySummary, Senders, deliver_due, send_test
+from flows.evaluation import DEFAULT_CORPUS, EvalSplit, evaluate
+from flows.evaluation import render_table as render_evaluation
+from flows.evaluation import to_json as evaluation_json
 from flows.steps import Runtime, build_runtime
 from storage import DeliveryState, Store
 
@@ -61,6 +64,8 @@ alerts_app = typer.Typer(help="List and show alerts.")
 facts_app = typer.Typer(help="Export stored facts.")
 baseline_app = typer.Typer(help="The topic's baseline facts.")
 runs_app = typer.Typer(help="Monitor runs.")
+audit_app = typer.Typer(help="The audit log of review actions.")
+app.add_typer(audit_app, name="audit")
 deliveries_app = typer.Typer(help="The outbox: alert emails and webhooks.")
 app.add_typer(deliveries_app, name="deliveries")
 app.add_typer(alerts_app, name="alerts")
@@ -203,8 +208,10 @@ def _alerts_table(alerts: list[Alert], title: str) -> None:
     table.add_column("change", overflow="fold", ratio=1)
     table.add_column("sources", justify="right")
     for a in alerts:
+        reprints = len(a.sources) - a.independent_sources
+        sources = f"{len(a.sources)}" + (f" ({reprints} reprint)" if reprints else "")
         # Text cells: article text must not be read as console markup ("[bold]").
-        table.add_row(a.id, a.severity.value, a.kind.value, Text(a.summary), str(len(a.sources)))
+        table.add_row(a.id, a.severity.value, a.kind.value, Text(a.summary), sources)
     console.print(table)
 
 
@@ -251,11 +258,22 @@ def alerts_show(
         console.print(f"  {s.published or '????-??-??'}  {s.outlet}  {s.url}", markup=False)
 
 
+ByOption = Annotated[
+    str | None, typer.Option("--by", help="Who reviews (default: $USER), for the audit log.")
+]
+
+
+def _actor(by: str | None) -> str:
+    return by or os.environ.get("USER") or os.environ.get("LOGNAME") or "unknown"
+
+
 @alerts_app.command("ack")
-def alerts_ack(alert_id: Annotated[str, typer.Argument(help="Alert id (a_...).")]) -> None:
-    """Mark an alert reviewed."""
+def alerts_ack(
+    alert_id: Annotated[str, typer.Argument(help="Alert id (a_...).")], by: ByOption = None
+) -> None:
+    """Mark an alert reviewed (written to the audit log)."""
     with _store(_settings()) as store:
-        if not store.acknowledge(alert_id):
+        if not store.acknowledge(alert_id, actor=_actor(by)):
             raise _fail(f"no alert with id {alert_id}")
     console.print(f"Acknowledged {alert_id}")
 
@@ -271,6 +289,99 @@ def facts_export(
     with _store(_settings()) as store:
         facts = store.facts(topic)
     print(json.dumps([fact_to_dict(f) for f in facts], indent=2, ensure_ascii=False))
+
+
+@facts_app.command("show")
+def facts_show(
+    ident: Annotated[str, typer.Argument(help="Tracked fact (t_...), observation (f_...) or key.")],
+    topic: Annotated[
+        Path | None, typer.Option("--topic", help="Topic folder, for its baseline.")
+    ] = DEFAULT_TOPIC,
+    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
+) -> None:
+    """A tracked fact's timeline: baseline, accepted changes, every observation."""
+    from flows.review import ReviewError, ledger, ledger_lines
+
+    try:
+        loaded = load_topic(topic) if topic is not None else None
+        with _store(_settings()) as store:
+            entry = ledger(store, loaded, ident)
+    except (ConfigError, ReviewError) as exc:
+        raise _fail(str(exc)) from exc
+    if format is ListFormat.json:
+        print(json.dumps(entry.to_dict(), indent=2, ensure_ascii=False))
+        return
+    for line in ledger_lines(entry):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+@baseline_app.command("diff")
+def baseline_diff(topic: TopicOption) -> None:
+    """What the newest evidence would change in the baseline (nothing is written)."""
+    from alerts import SeverityRules, build_alerts
+    from flows.review import baseline_diff as diff
+
+    try:
+        loaded = load_topic(topic)
+        with _store(_settings()) as store:
+            changes = diff(store, loaded)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from exc
+    if not changes:
+        console.print("The baseline matches the newest evidence.")
+        return
+    rules = SeverityRules.from_mapping(loaded.config.alerts.severity)
+    for alert in build_alerts(loaded.name, changes, rules):
+        console.print(
+            f"{alert.kind.value:15} {alert.summary}  [{alert.source.outlet}, "
+            f"{alert.source.published or '?'}]",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@baseline_app.command("accept")
+def baseline_accept(
+    alert_id: Annotated[str, typer.Argument(help="Alert id (a_...) whose value to accept.")],
+    topic: TopicOption = DEFAULT_TOPIC,
+    by: ByOption = None,
+) -> None:
+    """Make an alert's observed value the baseline (the old value stays in the history)."""
+    from flows.review import ReviewError, accept
+
+    try:
+        loaded = load_topic(topic)
+        with _store(_settings()) as store:
+            alert = store.alert(alert_id)
+            if alert is None:
+                raise ReviewError(f"no alert with id {alert_id}")
+            fact = accept(store, loaded, alert, actor=_actor(by))
+    except (ConfigError, ReviewError) as exc:
+        raise _fail(str(exc)) from exc
+    console.print(f"Accepted into the baseline: {fact.key} = {alert.observed_value}", markup=False)
+
+
+@audit_app.command("list")
+def audit_list(
+    topic: Annotated[str | None, typer.Option(help="Topic name.")] = None,
+    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
+) -> None:
+    """Review actions, newest first: who acknowledged or accepted what, and when."""
+    with _store(_settings()) as store:
+        entries = store.audit_log(topic)
+    rows = [
+        {"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "topic": e.topic,
+         "target": e.target, "details": e.details}
+        for e in entries
+    ]  # fmt: skip
+    if format is ListFormat.json:
+        print(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        console.print(
+            f"{r['at']}  {r['actor']}  {r['action']}  {r['target']}", markup=False, highlight=False
+        )
 
 
 @app.command()
@@ -541,6 +652,30 @@ def runs_list(
             str(len(r["errors"])),  # type: ignore[arg-type]
         )
     console.print(table)
+
+
+@app.command("eval")
+def eval_extraction(
+    corpus: Annotated[
+        Path | None, typer.Option(help="Labelled corpus folder (NNN-slug.txt + .expected.json).")
+    ] = None,
+    topic: TopicOption = DEFAULT_TOPIC,
+    split: Annotated[
+        EvalSplit, typer.Option(help="Articles to score: tune, heldout or all.")
+    ] = EvalSplit.all,
+    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
+) -> None:
+    """Score the extractor against the labelled corpus (precision, recall, F1)."""
+    try:
+        result = evaluate(corpus or DEFAULT_CORPUS, topic, split.value)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from exc
+    if format is ListFormat.json:
+        print(json.dumps(evaluation_json(result), indent=2, ensure_ascii=False))
+    else:
+        table = render_evaluation(result, title=f"Extraction quality ({split.value})")
+        # Piped output would be cut to 80 columns; a terminal keeps its own width.
+        (console if console.is_terminal else Console(width=120)).print(table)
 
 
 def main() -> None:

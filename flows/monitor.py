@@ -55,9 +55,7 @@ def compare_with_baseline(
     extracted: list[steps.Extracted],
     feeds: list[FeedHealth],
 ) -> steps.Comparison:
-    observed = [f for batch in extracted for f in batch.facts]
-    prior = rt.store.prior_observations(topic.name, {f.key for f in observed})
-    return steps.compare_with_baseline(topic, baseline, observed, prior, feeds)
+    return steps.compare_from_store(rt, topic, baseline, extracted, feeds)
 
 
 @task(name="save-results", retries=2, retry_delay_seconds=1, **_TASK)  # type: ignore[call-overload]

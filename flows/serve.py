@@ -9,6 +9,7 @@ server is configured it is used as it is.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -104,14 +105,21 @@ def _wait_healthy(api: str, process: subprocess.Popen[bytes], timeout_s: float, 
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+    """SIGTERM to the server's whole process group (it may run workers of its own),
+    then SIGKILL whatever is left after 20 s."""
+    for sig, wait_s in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 10.0)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(timeout=wait_s)
+        except subprocess.TimeoutExpired:
+            continue
+        # The leader is gone; make sure no member of its group outlives it.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        break
 
 
 def schedule_of(topic: Topic, interval_s: float | None) -> dict[str, object]:

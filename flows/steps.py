@@ -21,14 +21,18 @@ from alerts import (
     SeverityRules,
     build_alerts,
     render_html,
+    render_ledger_html,
     render_markdown,
     source_health_alerts,
 )
-from facts.compare import CompareOptions, compare
+from facts.compare import CompareOptions, compare, passed_deadlines, with_accepted
 from facts.extract import extract_facts
+from facts.matching import canonicalize
 from facts.model import Alert, Change, ChangeKind, Fact
 from facts.relevance import is_relevant
+from facts.syndication import find_reprints, simhash
 from flows.config import ConfigError, FeedConfig, Settings, Topic
+from flows.review import ledger_entries
 from ingest import (
     ArticleParseError,
     FeedEntry,
@@ -80,9 +84,15 @@ class Runtime:
 def build_runtime(settings: Settings, *, resolver: Resolver | None = None) -> Runtime:
     engine = make_engine(settings.resolved_database_url())
     migrate(engine)
-    return Runtime(
-        settings, Store(engine), Outbox(engine), make_client(settings.user_agent), resolver
+    # The one guarded client, for feeds, pages and webhooks: it checks every address
+    # when it connects (ingest/transport.py), with the same setting and resolver.
+    client = make_client(
+        settings.user_agent,
+        allow_private_networks=settings.allow_private_networks,
+        resolver=resolver,
+        deadline_s=settings.http_deadline_s,
     )
+    return Runtime(settings, Store(engine), Outbox(engine), client, resolver)
 
 
 def with_feed_urls(topic: Topic, urls: Mapping[str, str]) -> Topic:
@@ -240,6 +250,7 @@ def extract_pages(topic: Topic, batch: PageBatch) -> Extracted:
             published=published,
             text=content.text,
             content_hash=hashlib.sha256(content.text.encode()).hexdigest(),
+            simhash=simhash(content.text),
             guid=entry.guid,
             feed_url=page.new.feed_url,
         )
@@ -261,21 +272,40 @@ def extract_pages(topic: Topic, batch: PageBatch) -> Extracted:
 class Comparison:
     changes: tuple[Change, ...] = ()
     alerts: tuple[Alert, ...] = ()
+    # The run's articles as they are saved: facts matched to tracked subjects,
+    # reprints marked.
+    articles: tuple[tuple[ArticleRecord, tuple[Fact, ...]], ...] = ()
 
 
 def compare_with_baseline(
     topic: Topic,
     baseline: Sequence[Fact],
-    observed: Sequence[Fact],
+    extracted: Sequence[Extracted],
     prior: Sequence[Fact],
     feeds: Sequence[FeedHealth] = (),
+    fingerprints: Sequence[tuple[str, int]] = (),
+    today: date | None = None,
 ) -> Comparison:
-    """Changes against the baseline, and the alerts they and the feeds' health call for."""
+    """Match the run's facts to tracked facts, compare them with the baseline, and
+    build the alerts the changes, passed deadlines and the feeds' health call for."""
+    articles = [a for batch in extracted for a in batch.articles]
+    reprints = find_reprints(
+        ((rec.url, rec.simhash) for rec, _ in articles if rec.simhash), fingerprints
+    )
+    observed = canonicalize(
+        [f for _, facts in articles for f in facts], [*baseline, *prior], topic.tracked_subjects
+    )
+    matched = iter(observed)
+    articles = [
+        (replace(rec, reprint_of=reprints.get(rec.url)), tuple(next(matched) for _ in facts))
+        for rec, facts in articles
+    ]
     options = CompareOptions(
         contradiction_window_days=topic.config.compare.contradiction_window_days,
         tracked_subjects=topic.tracked_subjects,
     )
     changes = compare(baseline, observed, prior, options)
+    changes += passed_deadlines(baseline, [*prior, *observed], today or datetime.now(UTC).date())
     rules = SeverityRules.from_mapping(topic.config.alerts.severity)
     alerts = build_alerts(topic.name, changes, rules)
     alerts += source_health_alerts(
@@ -285,7 +315,25 @@ def compare_with_baseline(
         rules=rules,
         at=datetime.now(UTC),
     )
-    return Comparison(tuple(changes), tuple(alerts))
+    return Comparison(tuple(changes), tuple(alerts), tuple(articles))
+
+
+def compare_from_store(
+    rt: Runtime,
+    topic: Topic,
+    checked_in: Sequence[Fact],
+    extracted: Sequence[Extracted],
+    feeds: Sequence[FeedHealth] = (),
+) -> Comparison:
+    """compare_with_baseline with what the database knows: accepted baseline changes,
+    earlier observations of the same keys, and the fingerprints of stored articles."""
+    accepted = [change.fact for change in rt.store.accepted_changes(topic.name)]
+    baseline = with_accepted(checked_in, accepted)
+    keys = {f.key for batch in extracted for f in batch.facts} | {f.key for f in baseline}
+    prior = rt.store.prior_observations(topic.name, keys)
+    return compare_with_baseline(
+        topic, baseline, extracted, prior, feeds, rt.store.fingerprints(topic.name)
+    )
 
 
 def feed_health(states: Mapping[str, FeedState], fetches: Sequence[FeedFetch]) -> list[FeedHealth]:
@@ -338,10 +386,17 @@ def report_data(
     )
 
 
+LEDGER_FILE = "ledger.html"
+
+
 def write_report(rt: Runtime, topic: Topic, run_id: int, data: ReportData) -> ReportFiles:
-    """Write the run's report as Markdown and HTML, and remember where."""
+    """Write the run's report as Markdown and HTML, and the fact ledger page beside
+    them (each HTML alert links to its fact's timeline there); remember where."""
     folder = rt.settings.resolved_reports_dir() / topic.name
     folder.mkdir(parents=True, exist_ok=True)
+    ledger = render_ledger_html(topic.config.title, ledger_entries(rt.store, topic))
+    (folder / LEDGER_FILE).write_text(ledger, encoding="utf-8")
+    data = replace(data, ledger_href=LEDGER_FILE)
     markdown = render_markdown(data)
     stem = f"run-{run_id:05d}"
     md_path = folder / f"{stem}.md"
@@ -360,6 +415,7 @@ def run_result(
     comparison: Comparison,
     channels: Sequence[ChannelPolicy] = (),
 ) -> RunResult:
+    """What the run saves; its articles come from the comparison (matched, reprints marked)."""
     errors = [
         SourceError(f.outcome.url, f.outcome.error or "failed") for f in feeds if not f.outcome.ok
     ]
@@ -369,7 +425,7 @@ def run_result(
         run_id=run_id,
         topic=topic.name,
         feeds=[f.outcome for f in feeds],
-        articles=[a for batch in extracted for a in batch.articles],
+        articles=comparison.articles,
         changes=comparison.changes,
         alerts=comparison.alerts,
         errors=errors,

@@ -10,16 +10,20 @@ from storage.repo import (
     SavedRun,
     Store,
 )
+from storage.review import AcceptedChange, AuditEntry, Observation
 from storage.runs import RunBusy, RunSummary, SourceError
 
 __all__ = [
+    "AcceptedChange",
     "ArticleRecord",
+    "AuditEntry",
     "ChannelPolicy",
     "DeliveryInfo",
     "DeliveryJob",
     "DeliveryState",
     "FeedOutcome",
     "FeedState",
+    "Observation",
     "Outbox",
     "RunBusy",
     "RunResult",

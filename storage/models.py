@@ -95,6 +95,9 @@ class ArticleRow(Base):
     published: Mapped[date | None] = mapped_column(Date)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # simhash of the text as 16 hex digits (a 64-bit unsigned value fits no SQL integer)
+    simhash: Mapped[str | None] = mapped_column(String(16))
+    reprint_of: Mapped[str | None] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
 
@@ -221,3 +224,33 @@ class TopicLockRow(Base):
     topic: Mapped[str] = mapped_column(String(200), primary_key=True)
     run_id: Mapped[int | None] = mapped_column(Integer)
     lease_until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class BaselineChangeRow(Base):
+    """An accepted change: the baseline fact of a key from then on, and what it was."""
+
+    __tablename__ = "baseline_changes"
+    __table_args__ = (Index("ix_baseline_changes_topic_key", "topic", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(Text)
+    fact: Mapped[dict[str, Any]] = mapped_column(JSON)
+    previous: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    alert_id: Mapped[str | None] = mapped_column(String(40))
+    accepted_by: Mapped[str] = mapped_column(String(200))
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditRow(Base):
+    """Every review action a person took: acknowledge, accept, channel changes."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    topic: Mapped[str | None] = mapped_column(String(200))
+    target: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

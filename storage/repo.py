@@ -6,7 +6,6 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -16,14 +15,11 @@ from facts.model import (
     Alert,
     Change,
     ChangeKind,
-    Evidence,
     Fact,
-    FactKind,
-    FigureKind,
     Severity,
     Source,
-    Status,
 )
+from storage.convert import fact_from_row, fact_row
 from storage.models import (
     AlertRow,
     AlertSourceRow,
@@ -34,6 +30,7 @@ from storage.models import (
     RunRow,
 )
 from storage.outbox import ChannelPolicy, add_deliveries
+from storage.review import ReviewMixin
 from storage.runs import RunsMixin, SourceError, release_lock
 
 
@@ -68,6 +65,8 @@ class ArticleRecord:
     content_hash: str
     guid: str | None = None
     feed_url: str | None = None
+    simhash: int | None = None
+    reprint_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,69 +97,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _dec(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _fact_row(topic: str, fact: Fact, article_id: int | None, run_id: int | None) -> FactRow:
-    ev = fact.evidence
-    return FactRow(
-        id=fact.id,
-        topic=topic,
-        article_id=article_id,
-        run_id=run_id,
-        key=fact.key,
-        kind=fact.kind.value,
-        subject=fact.subject,
-        value=_dec(fact.value),
-        value_max=_dec(fact.value_max),
-        unit=fact.unit,
-        qualifier=fact.qualifier,
-        figure_kind=fact.figure_kind.value if fact.figure_kind else None,
-        deadline=fact.deadline,
-        period=fact.period,
-        status=fact.status.value if fact.status else None,
-        action=fact.action,
-        actors=list(fact.actors),
-        speaker=fact.speaker,
-        negated=fact.negated,
-        url=ev.url,
-        outlet=ev.outlet,
-        published=ev.published,
-        quote=ev.quote,
-        span_start=ev.start,
-        span_end=ev.end,
-    )
-
-
-def _fact(row: FactRow) -> Fact:
-    return Fact(
-        kind=FactKind(row.kind),
-        subject=row.subject,
-        evidence=Evidence(
-            row.url, row.outlet, row.published, row.quote, row.span_start, row.span_end
-        ),
-        value=Decimal(row.value) if row.value is not None else None,
-        value_max=Decimal(row.value_max) if row.value_max is not None else None,
-        unit=row.unit,
-        qualifier=row.qualifier,
-        figure_kind=FigureKind(row.figure_kind) if row.figure_kind else None,
-        deadline=row.deadline,
-        period=row.period,
-        status=Status(row.status) if row.status else None,
-        action=row.action,
-        actors=tuple(row.actors or ()),
-        speaker=row.speaker,
-        negated=row.negated,
-    )
-
-
 def _source_sort_key(s: AlertSourceRow | Source) -> tuple[bool, date, str]:
     # Dated sources first, earliest first; undated ones last (as alerts.build_alerts orders).
     return (s.published is None, s.published or date.min, s.url)
 
 
-class Store(RunsMixin):
+class Store(RunsMixin, ReviewMixin):
     """Reads and writes pledgewatch's database. Every method opens its own session."""
 
     def __init__(self, engine: Engine) -> None:
@@ -209,7 +151,7 @@ class Store(RunsMixin):
                 query = select(FactRow).where(
                     FactRow.topic == topic, FactRow.key.in_(wanted[i : i + 500])
                 )
-                facts.extend(_fact(r) for r in session.scalars(query))
+                facts.extend(fact_from_row(r) for r in session.scalars(query))
         return facts
 
     # -- the one write of a run --------------------------------------------
@@ -303,6 +245,8 @@ class Store(RunsMixin):
                 published=article.published,
                 fetched_at=result.finished_at,
                 content_hash=article.content_hash,
+                simhash=f"{article.simhash:016x}" if article.simhash is not None else None,
+                reprint_of=article.reprint_of,
                 text=article.text,
                 run_id=result.run_id,
             )
@@ -313,20 +257,10 @@ class Store(RunsMixin):
                 if fact.id in known_facts:
                     continue
                 known_facts.add(fact.id)
-                session.add(_fact_row(result.topic, fact, row.id, result.run_id))
+                session.add(fact_row(result.topic, fact, row.id, result.run_id))
                 facts_new += 1
         session.flush()
         return articles_new, facts_new
-
-    def acknowledge(self, alert_id: str) -> bool:
-        """Mark an alert reviewed; False when there is no such alert."""
-        with Session(self.engine) as session, session.begin():
-            row = session.get(AlertRow, alert_id)
-            if row is None:
-                return False
-            if row.acknowledged_at is None:
-                row.acknowledged_at = _now()
-            return True
 
     def _save_alerts(self, session: Session, result: RunResult) -> tuple[list[Alert], int]:
         created: list[Alert] = []
@@ -417,18 +351,27 @@ class Store(RunsMixin):
             return self._alert(row, self._sources(session, [alert_id]).get(alert_id, []))
 
     @staticmethod
-    def _sources(session: Session, ids: Sequence[str]) -> dict[str, list[AlertSourceRow]]:
-        out: dict[str, list[AlertSourceRow]] = {}
+    def _sources(session: Session, ids: Sequence[str]) -> dict[str, list[Source]]:
+        """Each alert's sources, with the article each reprints (if it is a reprint)."""
+        out: dict[str, list[Source]] = {}
         for i in range(0, len(ids), 500):
-            query = select(AlertSourceRow).where(AlertSourceRow.alert_id.in_(ids[i : i + 500]))
-            for row in session.scalars(query):
-                out.setdefault(row.alert_id, []).append(row)
+            query = (
+                select(AlertSourceRow, ArticleRow.reprint_of)
+                .join(AlertRow, AlertRow.id == AlertSourceRow.alert_id)
+                .outerjoin(
+                    ArticleRow,
+                    (ArticleRow.url == AlertSourceRow.url) & (ArticleRow.topic == AlertRow.topic),
+                )
+                .where(AlertSourceRow.alert_id.in_(ids[i : i + 500]))
+            )
+            for s, reprint_of in session.execute(query):
+                source = Source(s.url, s.outlet, s.published, s.quote, s.fact_id, reprint_of)
+                out.setdefault(s.alert_id, []).append(source)
         return out
 
     @staticmethod
-    def _alert(row: AlertRow, source_rows: list[AlertSourceRow]) -> Alert:
-        ordered = sorted(source_rows, key=_source_sort_key)
-        sources = [Source(s.url, s.outlet, s.published, s.quote, s.fact_id) for s in ordered]
+    def _alert(row: AlertRow, source_rows: list[Source]) -> Alert:
+        sources = sorted(source_rows, key=_source_sort_key)
         if not sources:
             raise LookupError(f"alert {row.id} has no sources")
         return Alert(
@@ -453,7 +396,7 @@ class Store(RunsMixin):
             query = select(FactRow).order_by(FactRow.published, FactRow.url, FactRow.span_start)
             if topic:
                 query = query.where(FactRow.topic == topic)
-            return [_fact(r) for r in session.scalars(query)]
+            return [fact_from_row(r) for r in session.scalars(query)]
 
     def counts(self, topic: str | None = None) -> dict[str, int]:
         """Row counts per table, for the CLI's status line and the tests."""

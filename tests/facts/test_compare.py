@@ -110,8 +110,7 @@ class TestAgainstTheBaseline:
             (Status.PROPOSED, Status.AIM, "up"),
             (Status.SIGNED, Status.EXPECTED, "down"),
             (Status.AGREED, Status.POSTPONED, "down"),
-            (Status.AGREED, Status.DENIED, "down"),
-            (Status.POSTPONED, Status.CANCELLED, "down"),
+            (Status.POSTPONED, Status.CANCELLED, "down"),  # already negative: not a retraction
             (Status.NOT_AGREED, Status.AGREED, "up"),
         ],
     )
@@ -121,6 +120,21 @@ class TestAgainstTheBaseline:
         assert change.details == {
             "status": {"old": old.value, "new": new.value, "direction": direction}
         }
+
+    @pytest.mark.parametrize(
+        ("old", "new"),
+        [
+            (Status.AGREED, Status.DENIED),
+            (Status.PROPOSED, Status.CANCELLED),
+            (Status.SIGNED, Status.DENIED),
+        ],
+    )
+    def test_a_positive_commitment_denied_or_cancelled_is_retracted(
+        self, old: Status, new: Status
+    ) -> None:
+        change = _only(compare([commitment(old, **BASE)], [commitment(new)]))
+        assert change.kind is ChangeKind.RETRACTED
+        assert change.details["status"] == {"old": old.value, "new": new.value, "direction": "down"}
 
     @pytest.mark.parametrize(
         ("old", "new"), [(Status.AGREED, Status.PLEDGED), (Status.PLEDGED, Status.AGREED)]

@@ -55,11 +55,9 @@ def run_pipeline(
             fetches.append(steps.failed_feed(feed, exc))
     entries = steps.select_new_entries(rt, topic, fetches)
     extracted = [steps.extract_pages(topic, steps.fetch_pages(rt, entries))]
-    observed = [f for batch in extracted for f in batch.facts]
-    prior = rt.store.prior_observations(topic.name, {f.key for f in observed})
     health = steps.feed_health(states, fetches)
     baseline = load_baseline_facts(topic)
-    comparison = steps.compare_with_baseline(topic, baseline, observed, prior, health)
+    comparison = steps.compare_from_store(rt, topic, baseline, extracted, health)
     result = steps.run_result(run_id, topic, fetches, extracted, comparison, channels)
     saved = rt.store.save_run(result)
     return saved, comparison

@@ -4,6 +4,7 @@ the way a user runs it: `pledgewatch demo`, then `run` against a broken feed."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -37,9 +38,16 @@ def test_demo_twice_then_explore(prefect_harness: None, env: Path) -> None:
     first = runner.invoke(app, ["demo"])
     assert first.exit_code == 0, first.output
     assert "10 new articles" in first.stdout
-    reports = sorted((env / "var" / "reports" / "india-russia-summit").iterdir())
-    assert [p.suffix for p in reports] == [".html", ".md"]
-    assert "contradiction" in reports[1].read_text(encoding="utf-8")
+    folder = env / "var" / "reports" / "india-russia-summit"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "ledger.html", "run-00001.html", "run-00001.md"
+    ]  # fmt: skip
+    assert "contradiction" in (folder / "run-00001.md").read_text(encoding="utf-8")
+    # Each alert links to its fact's timeline on the ledger page, which has that entry.
+    report = (folder / "run-00001.html").read_text(encoding="utf-8")
+    ledger = (folder / "ledger.html").read_text(encoding="utf-8")
+    anchors = set(re.findall(r'href="ledger\.html#(t_[0-9a-f]{12})"', report))
+    assert anchors and all(f'id="{a}"' in ledger for a in anchors)
 
     second = runner.invoke(app, ["demo"])
     assert second.exit_code == 0, second.output

@@ -1,0 +1,76 @@
+"""Matching an observation to the tracked fact it speaks of, through paraphrase.
+
+Subjects the topic's vocabulary names are already canonical ("two-way trade" and
+"bilateral trade turnover" are both "bilateral trade"), and two different
+vocabulary subjects are never merged. A subject the vocabulary does not know (an
+object phrase such as "launch the chennai-vladivostok shipping route") is matched
+to a known subject of the same shape — kind, unit dimension, figure kind, so a
+target never matches an actual — when the two phrases are close (rapidfuzz). Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+
+from rapidfuzz import fuzz
+
+from facts.figures import CHANGE_PREFIX
+from facts.model import Fact, FactKind, unit_dimension
+
+UNKNOWN_SUBJECT = "unknown"
+# token_set_ratio: word order and repeats do not matter. 90 keeps "maritime corridor
+# to vladivostok" with "vladivostok maritime corridor" but not "defence agreements"
+# with "trade agreements".
+THRESHOLD = 90.0
+_STOP = frozenset({"the", "a", "an", "of", "to", "on", "for", "and", "in", "with", "new"})
+
+
+def shape(fact: Fact) -> tuple[str, ...]:
+    if fact.kind is FactKind.FIGURE:
+        fk = fact.figure_kind.value if fact.figure_kind else ""
+        return ("figure", unit_dimension(fact.unit), fk, fact.period or "")
+    return ("commitment",)
+
+
+def _words(subject: str) -> list[str]:
+    return [w for w in subject.lower().replace("-", " ").split() if w not in _STOP]
+
+
+def similar(a: str, b: str) -> bool:
+    """Close paraphrases, not mere overlap: each side keeps two content words and
+    neither is less than half the other's length."""
+    wa, wb = _words(a), _words(b)
+    if min(len(wa), len(wb)) < 2 or min(len(wa), len(wb)) * 2 < max(len(wa), len(wb)):
+        return False
+    return fuzz.token_set_ratio(" ".join(wa), " ".join(wb)) >= THRESHOLD
+
+
+def canonicalize(
+    observed: Sequence[Fact], references: Iterable[Fact], tracked_subjects: frozenset[str]
+) -> list[Fact]:
+    """``observed`` with paraphrased subjects replaced by the known subject they match.
+
+    References are the baseline and earlier observations; an observation matched
+    here becomes a reference for the ones after it, so ten outlets' wordings of
+    one new commitment end up as one tracked fact.
+    """
+    known: dict[tuple[str, ...], list[str]] = {}
+    for fact in references:
+        subjects = known.setdefault(shape(fact), [])
+        if fact.subject not in subjects:
+            subjects.append(fact.subject)
+    out: list[Fact] = []
+    for fact in observed:
+        base = fact.subject.removeprefix(CHANGE_PREFIX)
+        subjects = known.setdefault(shape(fact), [])
+        if base == UNKNOWN_SUBJECT or fact.subject in tracked_subjects or fact.subject in subjects:
+            out.append(fact)
+            continue
+        match = next((s for s in subjects if similar(fact.subject, s)), None)
+        if match is not None:
+            fact = replace(fact, subject=match)
+        else:
+            subjects.append(fact.subject)
+        out.append(fact)
+    return out
