@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -45,6 +48,42 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+# Any fixed number: the key of PostgreSQL's advisory lock for migrations.
+_PG_MIGRATION_LOCK = 0x706C6564  # "pled"
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Serialise migrations across processes.
+
+    Two processes opening a new database at once (a served flow run and the CLI, say)
+    would both read "no schema yet" and both create the tables; the second then fails
+    with "table already exists". With this lock the second waits, then finds the
+    schema current and does nothing.
+    """
+    url = engine.url
+    if url.get_backend_name() == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_MIGRATION_LOCK})
+                conn.commit()
+        return
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        lock_path = Path(f"{url.database}.migrate-lock")
+        with lock_path.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    yield
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` (idempotent)."""
-    command.upgrade(alembic_config(engine), revision)
+    """Bring the schema up to ``revision`` (idempotent, safe from several processes)."""
+    with _migration_lock(engine):
+        command.upgrade(alembic_config(engine), revision)

@@ -75,3 +75,19 @@ def test_a_locked_sqlite_database_is_waited_for(tmp_path: Path) -> None:
     assert saved.articles_new == 1
     release.join()
     engine.dispose()
+
+
+def test_processes_opening_a_new_database_at_once_all_succeed(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A served flow run and the CLI may both be first to open the database."""
+    import subprocess
+    import sys
+
+    code = "import sys; from storage import make_engine, migrate; migrate(make_engine(sys.argv[1]))"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, database_url], stderr=subprocess.PIPE)
+        for _ in range(3)
+    ]
+    errors = [p.communicate(timeout=120)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], errors
