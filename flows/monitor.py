@@ -132,14 +132,10 @@ def monitor(
     baseline = load_baseline_facts(topic)
     rt = steps.build_runtime(Settings(**(settings or {})))
     try:
-        caught_up = rt.store.last_run_start(topic.name)
+        last = rt.store.last_run_start(topic.name)
         scheduled = flow_run.scheduled_start_time
-        if caught_up is not None and scheduled is not None and caught_up > scheduled:
-            # A scheduled run missed while nothing was serving: an earlier catch-up
-            # run already covered it, so missed runs are caught up once, not many times.
-            logger.info(
-                "skipping %s: run of %s already done at %s", topic.name, scheduled, caught_up
-            )
+        if steps.already_covered(scheduled, last):
+            logger.info("skipping %s: run of %s already done at %s", topic.name, scheduled, last)
             return None
         try:
             run_id = rt.store.start_run(topic.name, lease_s=rt.settings.run_lease_s)

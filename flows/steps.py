@@ -95,6 +95,18 @@ def build_runtime(settings: Settings, *, resolver: Resolver | None = None) -> Ru
     return Runtime(settings, Store(engine), Outbox(engine), client, resolver)
 
 
+def already_covered(scheduled: datetime | None, last_completed_start: datetime | None) -> bool:
+    """Is a scheduled run redundant? Yes when a completed run started after the time it
+    was scheduled for: runs missed while nothing was serving pile up in Prefect as late
+    runs; the first to execute covers them all, so they are caught up once, not many times.
+    An ad-hoc run is scheduled for "now" and is never covered."""
+    return (
+        scheduled is not None
+        and last_completed_start is not None
+        and last_completed_start > scheduled
+    )
+
+
 def with_feed_urls(topic: Topic, urls: Mapping[str, str]) -> Topic:
     """The topic with some feeds' addresses replaced, by feed name."""
     names = {f.name for f in topic.config.feeds}

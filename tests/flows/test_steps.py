@@ -165,3 +165,18 @@ def test_a_feed_down_three_runs_alerts_once_and_again_when_back(
     run_pipeline(runtime, flaky)
     source_alerts = [a for a in runtime.store.alerts(topic.name) if a.key.startswith("source|")]
     assert sorted(a.kind.value for a in source_alerts) == ["source_down", "source_recovered"]
+
+
+def test_missed_scheduled_runs_are_caught_up_once() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    t0 = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    hourly = [t0 + timedelta(hours=h) for h in range(4)]  # 09:00-12:00, all missed
+    catch_up = t0 + timedelta(hours=5)  # the server came back at 14:00
+    # the first late run executes (nothing completed since its slot)...
+    assert not steps.already_covered(hourly[0], last_completed_start=t0 - timedelta(hours=1))
+    # ...and every other missed slot is then covered by it
+    assert all(steps.already_covered(slot, last_completed_start=catch_up) for slot in hourly[1:])
+    # the next regular slot runs again; an ad-hoc run (no schedule) always runs
+    assert not steps.already_covered(t0 + timedelta(hours=6), last_completed_start=catch_up)
+    assert not steps.already_covered(None, last_completed_start=catch_up)
