@@ -45,6 +45,7 @@ _NEGATIVE: list[tuple[Status, str]] = [
         Status.NOT_AGREED,
         r"without\s+(?:an?\s+)?(?:agreement|deal)|fail(?:ed|ing|s)?\s+to\s+(?:agree|reach|sign)|"
         r"no\s+agreement|did\s+not\s+(?:agree|sign|materiali[sz]e)|could\s+not\s+agree|stalled|"
+        r"(?:will|would|shall)\s+not\s+(?:sign|agree|ink)|won['’]t\s+(?:sign|agree|ink)|"
         r"failed\s+to\s+materiali[sz]e|nor\s+was\s+there\s+(?:an?\s+)?(?:agreement|deal)|"
         r"signed\s+(?:nothing|no)\b|refused\s+to\s+(?:sign|agree|accept)|"
         r"declined\s+(?:an?|the)\b|rejected\s+(?:an?|the)\s+(?:\w+\s+)?"
@@ -79,7 +80,9 @@ _POSITIVE: list[tuple[Status, str]] = [
     (
         Status.EXPECTED,
         r"(?:is|are|was|were)\s+expected\s+to|expected\s+to|likely\s+to|set\s+to|poised\s+to|"
-        r"scheduled\s+to|slated\s+to|due\s+to\s+(?:sign|be)",
+        r"scheduled\s+to|slated\s+to|due\s+to\s+(?:sign|be)|"
+        # a signing announced for later is expected, not done
+        r"(?:will|shall|are\s+to|is\s+to)\s+sign",
     ),
     (
         Status.AIM,

@@ -254,6 +254,8 @@ def passed_deadlines(
     out = []
     for key in sorted(latest):
         fact = latest[key]
+        if fact.subject == UNKNOWN_SUBJECT:
+            continue  # no subject, no identity: every unnamed commitment shares this key
         if fact.status in _OPEN and fact.deadline and deadline_sort_key(fact.deadline) < month:
             details = {"deadline": {"old": fact.deadline, "new": None, "today": today.isoformat()}}
             out.append(Change(ChangeKind.DEADLINE_PASSED, fact, baseline=fact, details=details))

@@ -46,20 +46,41 @@ def similar(a: str, b: str) -> bool:
     return fuzz.token_set_ratio(" ".join(wa), " ".join(wb)) >= THRESHOLD
 
 
+def key_shape(key: str) -> tuple[tuple[str, ...], str] | None:
+    """(shape, subject) of a fact key, the inverse of Fact.key's layout."""
+    parts = key.split("|")
+    if parts[0] == "commitment" and len(parts) == 2:
+        return ("commitment",), parts[1]
+    if parts[0] == "figure" and len(parts) in (4, 5):
+        period = parts[4] if len(parts) == 5 else ""
+        return ("figure", parts[2], parts[3], period), parts[1]
+    return None
+
+
 def canonicalize(
-    observed: Sequence[Fact], references: Iterable[Fact], tracked_subjects: frozenset[str]
+    observed: Sequence[Fact],
+    references: Iterable[Fact],
+    tracked_subjects: frozenset[str],
+    known_keys: Iterable[str] = (),
 ) -> list[Fact]:
     """``observed`` with paraphrased subjects replaced by the known subject they match.
 
-    References are the baseline and earlier observations; an observation matched
-    here becomes a reference for the ones after it, so ten outlets' wordings of
-    one new commitment end up as one tracked fact.
+    References are the baseline and earlier observations, and ``known_keys`` the keys
+    of every tracked fact stored so far; an observation matched here becomes a
+    reference for the ones after it, so ten outlets' wordings of one new commitment,
+    in one run or many, end up as one tracked fact.
     """
     known: dict[tuple[str, ...], list[str]] = {}
     for fact in references:
         subjects = known.setdefault(shape(fact), [])
         if fact.subject not in subjects:
             subjects.append(fact.subject)
+    for key in known_keys:
+        parsed = key_shape(key)
+        if parsed is not None:
+            subjects = known.setdefault(parsed[0], [])
+            if parsed[1] not in subjects:
+                subjects.append(parsed[1])
     out: list[Fact] = []
     for fact in observed:
         base = fact.subject.removeprefix(CHANGE_PREFIX)

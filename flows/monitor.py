@@ -55,7 +55,7 @@ def compare_with_baseline(
     extracted: list[steps.Extracted],
     feeds: list[FeedHealth],
 ) -> steps.Comparison:
-    return steps.compare_from_store(rt, topic, baseline, extracted, feeds)
+    return steps.compare_from_store(rt.store, topic, baseline, extracted, feeds)
 
 
 @task(name="save-results", retries=2, retry_delay_seconds=1, **_TASK)  # type: ignore[call-overload]

@@ -331,20 +331,28 @@ def compare_with_baseline(
 
 
 def compare_from_store(
-    rt: Runtime,
+    store: Store,
     topic: Topic,
     checked_in: Sequence[Fact],
     extracted: Sequence[Extracted],
     feeds: Sequence[FeedHealth] = (),
+    today: date | None = None,
 ) -> Comparison:
     """compare_with_baseline with what the database knows: accepted baseline changes,
     earlier observations of the same keys, and the fingerprints of stored articles."""
-    accepted = [change.fact for change in rt.store.accepted_changes(topic.name)]
+    accepted = [change.fact for change in store.accepted_changes(topic.name)]
     baseline = with_accepted(checked_in, accepted)
-    keys = {f.key for batch in extracted for f in batch.facts} | {f.key for f in baseline}
-    prior = rt.store.prior_observations(topic.name, keys)
+    known_keys = [key for _, key in store.tracked(topic.name)]
+    # Match first, against every stored key, so that a paraphrase of a fact seen in
+    # an earlier run finds that fact's observations; then fetch those observations,
+    # and every stored commitment's (for deadlines that passed with no new word).
+    observed = [f for batch in extracted for f in batch.facts]
+    matched = canonicalize(observed, baseline, topic.tracked_subjects, known_keys)
+    keys = {f.key for f in matched} | {f.key for f in baseline}
+    keys |= {key for key in known_keys if key.startswith("commitment|")}
+    prior = store.prior_observations(topic.name, keys)
     return compare_with_baseline(
-        topic, baseline, extracted, prior, feeds, rt.store.fingerprints(topic.name)
+        topic, baseline, extracted, prior, feeds, store.fingerprints(topic.name), today
     )
 
 

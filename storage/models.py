@@ -175,7 +175,9 @@ class ChangeRow(Base):
     topic: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(40))
     key: Mapped[str] = mapped_column(Text)
-    fact_id: Mapped[str] = mapped_column(ForeignKey("facts.id"))
+    # Not a foreign key: a change may rest on a baseline fact, which lives in the
+    # topic folder (baseline.facts.json), not in the facts table.
+    fact_id: Mapped[str] = mapped_column(String(40))
     other_fact_id: Mapped[str | None] = mapped_column(String(40))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     alert_id: Mapped[str | None] = mapped_column(ForeignKey("alerts.id"))

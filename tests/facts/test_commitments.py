@@ -350,3 +350,17 @@ def test_more_speakers(text: str, speaker: str) -> None:
 def test_the_subject_alias_matches_any_dash() -> None:
     fact = only(commitments("Russia proposed that the Chennai–Vladivostok corridor be served."))
     assert fact.subject == "maritime corridor"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "status"),
+    [
+        ("India and Russia will not sign the civil nuclear agreement this year.", "not_agreed"),
+        ("India and Russia won't sign the civil nuclear agreement this year.", "not_agreed"),
+        ("India and Russia will sign the civil nuclear agreement next week.", "expected"),
+        ("India and Russia signed the civil nuclear agreement on Friday.", "signed"),
+    ],
+)
+def test_future_and_refused_signings(sentence: str, status: str) -> None:
+    [found] = [c for c in find_commitments(sentence, VOCAB) if c.subject != "unknown"]
+    assert found.status.value == status

@@ -57,7 +57,7 @@ def run_pipeline(
     extracted = [steps.extract_pages(topic, steps.fetch_pages(rt, entries))]
     health = steps.feed_health(states, fetches)
     baseline = load_baseline_facts(topic)
-    comparison = steps.compare_from_store(rt, topic, baseline, extracted, health)
+    comparison = steps.compare_from_store(rt.store, topic, baseline, extracted, health)
     result = steps.run_result(run_id, topic, fetches, extracted, comparison, channels)
     saved = rt.store.save_run(result)
     return saved, comparison

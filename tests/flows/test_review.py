@@ -68,7 +68,9 @@ def test_accepting_moves_the_baseline_for_later_runs(runtime: steps.Runtime, top
             if "trade-target-raised" in record.url or "summit-outcome-wire" in record.url
         )
     )
-    comparison = steps.compare_from_store(runtime, topic, load_baseline_facts(topic), [extracted])
+    comparison = steps.compare_from_store(
+        runtime.store, topic, load_baseline_facts(topic), [extracted]
+    )
     trade = {c.kind for c in comparison.changes if c.key == TRADE and c.observed.value}
     assert ChangeKind.CONFIRMED in trade and ChangeKind.FIGURE_CHANGED in trade
     confirmed = [c for c in comparison.changes if c.kind is ChangeKind.CONFIRMED]
