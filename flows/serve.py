@@ -80,6 +80,7 @@ def local_prefect_server(
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # Ctrl-C in the terminal reaches us; we stop it ourselves
+        preexec_fn=_die_with_parent,
     )
     api = f"http://127.0.0.1:{port}/api"
     try:
@@ -88,6 +89,16 @@ def local_prefect_server(
     finally:
         _stop(process)
         log.close()
+
+
+def _die_with_parent() -> None:
+    """In the server's process: be sent SIGTERM when the process that started it dies,
+    even by SIGKILL, so no server outlives its `pledgewatch serve` (Linux prctl)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _wait_healthy(api: str, process: subprocess.Popen[bytes], timeout_s: float, log: Path) -> None:

@@ -67,7 +67,11 @@ def test_serve_runs_on_schedule_and_stops_cleanly(tmp_path: Path, demo_url: str)
         assert leftover.stdout == b"", leftover.stdout
     finally:
         if proc.poll() is None:
-            proc.kill()
+            proc.send_signal(signal.SIGTERM)  # lets serve stop the server it started
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
         log.close()
         if engine is not None:
             engine.dispose()
