@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: install demo test lint format typecheck check lock bench clean
+.PHONY: install demo test lint format typecheck check lock bench bench-e2e clean
 
 install: $(STAMP)
 
@@ -42,8 +42,12 @@ check: lint typecheck test  ## what .ci/run runs
 lock: install
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
 
-bench: install
+bench: install  ## extraction speed, then the end-to-end run (docs/benchmarks.md)
 	$(BIN)/python -m bench.extract
+	$(BIN)/python -m bench.e2e --articles 1000
+
+bench-e2e: install
+	$(BIN)/python -m bench.e2e --articles 1000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
