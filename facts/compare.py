@@ -61,6 +61,8 @@ def _stated_fields(reference: Fact, observed: Fact) -> tuple[dict[str, Any], dic
 
 def _changed_fields(reference: Fact, observed: Fact) -> dict[str, tuple[Any, Any]]:
     ref, obs = _stated_fields(reference, observed)
+    if ref == obs:
+        return {}  # most observations restate: skip DeepDiff's ~0.1 ms where nothing differs
     diff = DeepDiff(ref, obs, ignore_order=True)
     changed: dict[str, tuple[Any, Any]] = {}
     for path, change in diff.get("values_changed", {}).items():
@@ -171,22 +173,22 @@ def compare(
     reference: dict[str, Fact] = {}
     for fact in baseline:
         reference.setdefault(fact.key, fact)
-    seen: dict[str, list[Fact]] = {}
+    seen: dict[str, _Seen] = {}
     for fact in sorted(prior, key=_order):
-        seen.setdefault(fact.key, []).append(fact)
+        seen.setdefault(fact.key, _Seen()).add(fact)
 
     changes: list[Change] = []
     for obs in sorted(observed, key=_order):
         # "Prices rose 5 per cent" has subject "change in unknown": no subject either.
         if obs.subject.removeprefix(CHANGE_PREFIX) == UNKNOWN_SUBJECT:
             continue
-        earlier = seen.setdefault(obs.key, [])
+        earlier = seen.setdefault(obs.key, _Seen())
         changes.extend(_contradictions(obs, earlier, opts))
         base = reference.get(obs.key)
         if base is not None:
             changes.extend(_changes_against(base, obs))
-        elif earlier:
-            first = earlier[0]
+        elif earlier.first is not None:
+            first = earlier.first
             if _disagreement(first, obs) is None:
                 changes.append(_new_fact_change(obs))
             elif not _is_contradiction(first, obs, opts):
@@ -195,7 +197,7 @@ def compare(
                 )
         else:
             changes.append(_new_fact_change(obs))
-        earlier.append(obs)
+        earlier.add(obs)
     return [c for c in changes if c.kind is not ChangeKind.NEW_FIGURE or _tracked(c, opts)]
 
 
@@ -218,16 +220,42 @@ def _is_contradiction(a: Fact, b: Fact, opts: CompareOptions) -> bool:
     )
 
 
-def _contradictions(obs: Fact, earlier: Sequence[Fact], opts: CompareOptions) -> list[Change]:
+class _Seen:
+    """The earlier observations of one key that comparisons need: the first (the
+    tracked value when the baseline lacks the key) and, per distinct stated value,
+    the latest observation from each outlet.
+
+    Checking a new observation against every earlier one is quadratic in a key's
+    observations (a figure restated by a thousand articles); against one latest
+    observation per value and outlet it is bounded by values x outlets, and gives
+    the same contradictions: the latest is the closest in time.
+    """
+
+    def __init__(self) -> None:
+        self.first: Fact | None = None
+        self.latest: dict[tuple[Any, ...], dict[str, Fact]] = {}
+
+    def add(self, fact: Fact) -> None:
+        if self.first is None:
+            self.first = fact
+        signature = tuple(fact.compared_fields().values())
+        self.latest.setdefault(signature, {})[fact.evidence.outlet.casefold()] = fact
+
+
+def _contradictions(obs: Fact, earlier: _Seen, opts: CompareOptions) -> list[Change]:
+    """One contradiction per distinct earlier value that a close-in-time report from
+    another outlet stated: the alert (one per pair of values) collects the sources."""
     out: list[Change] = []
-    for other in earlier:
-        if not _is_contradiction(other, obs, opts):
-            continue
-        found = _disagreement(other, obs)
-        assert found is not None
-        field_name, theirs, ours = found
-        details = {"field": field_name, "this": ours, "other": theirs}
-        out.append(Change(ChangeKind.CONTRADICTION, obs, other=other, details=details))
+    for by_outlet in earlier.latest.values():
+        for other in by_outlet.values():
+            if not _is_contradiction(other, obs, opts):
+                continue
+            found = _disagreement(other, obs)
+            assert found is not None
+            field_name, theirs, ours = found
+            details = {"field": field_name, "this": ours, "other": theirs}
+            out.append(Change(ChangeKind.CONTRADICTION, obs, other=other, details=details))
+            break
     return out
 
 

@@ -87,3 +87,27 @@ def test_a_passed_deadline_is_raised_while_the_commitment_is_open() -> None:
     assert passed_deadlines([later], [], today=date(2027, 12, 31)) == []
     delivered = replace(open_item, status=Status.DELIVERED)
     assert passed_deadlines([open_item], [delivered], today=date(2026, 4, 2)) == []
+
+
+def test_contradictions_grow_with_observations_not_with_their_pairs() -> None:
+    """A figure restated by many outlets, half with one value and half with another,
+    gives at most one contradiction per observation (was one per pair: quadratic)."""
+    from facts.compare import compare
+
+    observed = [
+        figure(
+            "12" if i % 2 else "21",
+            subject="agreements signed",
+            unit="count",
+            figure_kind=FigureKind.ACTUAL,
+            url=f"https://n.example/{i}",
+            outlet=f"outlet {i}",
+            published=date(2025, 12, 5),
+        )
+        for i in range(200)
+    ]
+    contradictions = [c for c in compare([], observed) if c.kind is ChangeKind.CONTRADICTION]
+    assert 0 < len(contradictions) <= len(observed)
+    assert {frozenset((c.details["this"], c.details["other"])) for c in contradictions} == {
+        frozenset(("12", "21"))
+    }
