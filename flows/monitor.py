@@ -16,6 +16,8 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from alerts import FeedHealth, ReportData, SmtpChannel, WebhookChannel
 from facts.model import Fact
@@ -83,13 +85,13 @@ def write_report(
     files = steps.write_report(rt, topic, run_id, data)
     key = "".join(c if c.isalnum() else "-" for c in topic.name.lower())
     create_markdown_artifact(
-        files.markdown_text, key=f"{key}-report", description=topic.config.title
+        steps.artifact_markdown(files), key=f"{key}-report", description=topic.config.title
     )
     create_table_artifact(
         [
             {"severity": a.severity.value, "kind": a.kind.value, "subject": a.subject,
              "summary": a.summary, "sources": len(a.sources)}
-            for a in data.alerts
+            for a in data.alerts[: steps.ARTIFACT_MAX_ROWS]
         ],
         key=f"{key}-alerts",
     )  # fmt: skip
@@ -111,7 +113,13 @@ def _batches(items: list[steps.NewEntry], size: int) -> list[list[steps.NewEntry
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-@flow(name="monitor", validate_parameters=False)
+# Article batches parse HTML on the CPU: more threads than cores only add GIL
+# contention (docs/benchmarks.md measured bs4 at 27 ms a page alone, 52-91 ms
+# with every batch at once). Four keeps two fetching while two parse.
+_RUNNER: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=4)
+
+
+@flow(name="monitor", validate_parameters=False, task_runner=_RUNNER)  # type: ignore[arg-type]
 def monitor(
     topic_dir: str,
     feed_urls: dict[str, str] | None = None,
@@ -175,17 +183,19 @@ def _run(rt: steps.Runtime, topic: Topic, baseline: list[Fact], run_id: int) -> 
     ]
     extracted = [f.result() for f in batch_futures]
     health = steps.feed_health(states, fetches)
-    comparison = compare_with_baseline(rt, topic, baseline, extracted, health)
+    # quote(): Prefect walks task inputs looking for futures; these are large
+    # (a RunResult of 300 articles took 1.1 s to walk) and hold none.
+    comparison = compare_with_baseline(rt, topic, quote(baseline), quote(extracted), quote(health))
     result = steps.run_result(
         run_id, topic, fetches, extracted, comparison, channel_policies(topic)
     )
-    saved = save_results(rt, result)
+    saved = save_results(rt, quote(result))
     delivered = deliver_alerts(rt, topic)
     data = steps.report_data(
         rt, topic, [a.id for a in comparison.alerts], comparison.changes, result.feeds,
         result.errors, saved,
     )  # fmt: skip
-    files = write_report(rt, topic, run_id, data)
+    files = write_report(rt, topic, run_id, quote(data))
     for error in result.errors:
         logger.warning("source failed: %s: %s", error.source, error.message)
     return MonitorOutcome(

@@ -407,6 +407,18 @@ def report_data(
 
 
 LEDGER_FILE = "ledger.html"
+# Prefect refuses events over 1.5 MB; a report artifact is cut well below that and
+# points at the full file.
+ARTIFACT_MAX_CHARS = 500_000
+ARTIFACT_MAX_ROWS = 500
+
+
+def artifact_markdown(files: ReportFiles) -> str:
+    text = files.markdown_text
+    if len(text) <= ARTIFACT_MAX_CHARS:
+        return text
+    cut = text.rfind("\n", 0, ARTIFACT_MAX_CHARS)
+    return text[:cut] + f"\n\n*(cut here; the full report is {files.markdown.resolve()})*\n"
 
 
 def write_report(rt: Runtime, topic: Topic, run_id: int, data: ReportData) -> ReportFiles:
@@ -414,8 +426,12 @@ def write_report(rt: Runtime, topic: Topic, run_id: int, data: ReportData) -> Re
     them (each HTML alert links to its fact's timeline there); remember where."""
     folder = rt.settings.resolved_reports_dir() / topic.name
     folder.mkdir(parents=True, exist_ok=True)
-    ledger = render_ledger_html(topic.config.title, ledger_entries(rt.store, topic))
-    (folder / LEDGER_FILE).write_text(ledger, encoding="utf-8")
+    ledger_path = folder / LEDGER_FILE
+    # The ledger reads every stored observation of every alerted fact: rebuild it only
+    # when the run stored something, so a run with nothing new stays cheap.
+    if data.facts_new or data.alerts or not ledger_path.exists():
+        ledger = render_ledger_html(topic.config.title, ledger_entries(rt.store, topic))
+        ledger_path.write_text(ledger, encoding="utf-8")
     data = replace(data, ledger_href=LEDGER_FILE)
     markdown = render_markdown(data)
     stem = f"run-{run_id:05d}"
