@@ -17,6 +17,8 @@ from typing import NamedTuple
 from facts.counts import find_counts
 from facts.model import FigureKind
 from facts.numbers import (
+    CURRENCY_PREFIX,
+    CURRENCY_WORD,
     MULTIPLE_VERBS,
     NUMBER_WORD_PATTERN,
     SCALE_PATTERN,
@@ -45,15 +47,6 @@ _QUAL_BEFORE = re.compile(
 )
 _SCALE = rf"(?:\s?(?P<scale>{SCALE_PATTERN})\b)?"
 
-_CURRENCY_PREFIX = {
-    "us$": "USD", "usd": "USD", "$": "USD", "€": "EUR", "eur": "EUR", "£": "GBP",
-    "gbp": "GBP", "rs": "INR", "rs.": "INR", "inr": "INR", "₹": "INR", "rub": "RUB",
-    "₽": "RUB", "yuan": "CNY", "cny": "CNY",
-}  # fmt: skip
-_CURRENCY_WORD = {
-    "dollars": "USD", "us dollars": "USD", "rupees": "INR", "roubles": "RUB",
-    "rubles": "RUB", "euros": "EUR", "pounds": "GBP", "yuan": "CNY",
-}  # fmt: skip
 
 _MONEY_PREFIXED = re.compile(
     # The look-behind keeps "Mariners 268" from reading as "Rs 268".
@@ -186,11 +179,11 @@ def _money(sentence: str) -> Iterator[_Raw]:
             # "Rs 70,000 to Rs 1.2 lakh": the scale belongs to the second amount only.
             value = _num(m.group("num"))
         if value is not None:
-            unit = _CURRENCY_PREFIX[m.group("cur").lower()]
+            unit = CURRENCY_PREFIX[m.group("cur").lower()]
             yield _Raw(*m.span(), "money", value, value_max, unit)
     for m in _MONEY_WORD.finditer(sentence):
         scale = scale_of(m.group("scale"))
-        unit = _CURRENCY_WORD[" ".join(m.group("curword").lower().split())]
+        unit = CURRENCY_WORD[" ".join(m.group("curword").lower().split())]
         value = _num(m.group("num"), scale)
         if value is not None:
             yield _Raw(*m.span(), "money", value, _num(m.group("num2"), scale), unit)

@@ -108,3 +108,16 @@ def normalise(value: Decimal) -> Decimal:
         # context's 28 digits ("$99999999999999999999 trillion").
         return Decimal(int(value))
     return value.normalize()
+
+
+# Currency markers to ISO codes: before a number ("Rs 25,000"), or after it as a word
+# ("80 billion dollars").
+CURRENCY_PREFIX = {
+    "us$": "USD", "usd": "USD", "$": "USD", "€": "EUR", "eur": "EUR", "£": "GBP",
+    "gbp": "GBP", "rs": "INR", "rs.": "INR", "inr": "INR", "₹": "INR", "rub": "RUB",
+    "₽": "RUB", "yuan": "CNY", "cny": "CNY",
+}  # fmt: skip
+CURRENCY_WORD = {
+    "dollars": "USD", "us dollars": "USD", "rupees": "INR", "roubles": "RUB",
+    "rubles": "RUB", "euros": "EUR", "pounds": "GBP", "yuan": "CNY",
+}  # fmt: skip

@@ -17,16 +17,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from facts.model import FigureKind
-from facts.numbers import normalise, parse_number, scale_of
+from facts.numbers import CURRENCY_PREFIX, CURRENCY_WORD, normalise, parse_number, scale_of
 
 _CELL_NUMBER = re.compile(r"^\s*(?P<num>-?\d{1,3}(?:,\d{2,3})+(?:\.\d+)?|-?\d+(?:\.\d+)?)\s*$")
 _YEAR_CELL = re.compile(r"^\s*(?:FY\s?)?(?:19|20)\d\d(?:-\d\d)?\s*$", re.IGNORECASE)
 _UNIT_SPEC = re.compile(r"\((?P<spec>[^()]{1,40})\)\s*$")
-_CURRENCY = {
-    "us$": "USD", "usd": "USD", "$": "USD", "dollars": "USD", "€": "EUR", "eur": "EUR",
-    "£": "GBP", "rs": "INR", "inr": "INR", "₹": "INR", "rupees": "INR", "rub": "RUB",
-    "roubles": "RUB", "rubles": "RUB", "yuan": "CNY",
-}  # fmt: skip
+_CURRENCY = {**CURRENCY_PREFIX, **CURRENCY_WORD}
 _UNITS = {
     "%": "percent", "per cent": "percent", "percent": "percent", "bpd": "bpd",
     "barrels per day": "bpd", "tonnes": "tonnes", "tons": "tonnes", "km": "km",
