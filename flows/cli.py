@@ -34,6 +34,7 @@ from facts.extract import extract_facts, first_per_key
 from facts.model import Alert, ChangeKind, Severity
 from facts.serialize import fact_to_dict
 from flows.config import (
+    PREFECT_OFFLINE,
     ConfigError,
     Settings,
     baseline_texts,
@@ -46,15 +47,6 @@ from flows.evaluation import render_table as render_evaluation
 from flows.evaluation import to_json as evaluation_json
 from flows.steps import Runtime, build_runtime
 from storage import DeliveryState, Store
-
-# Prefect without a server and without telemetry; a cold local API takes 12-15 s
-# here, close to Prefect's default 20 s startup timeout (FIELD-NOTES).
-PREFECT_OFFLINE = {
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "DO_NOT_TRACK": "1",
-    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
-    "PREFECT_LOGGING_LEVEL": "WARNING",
-}
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TOPIC = REPO_ROOT / "seeds" / "india-russia-summit"

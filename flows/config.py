@@ -20,6 +20,15 @@ from facts.model import Fact, Severity
 from facts.serialize import FactFormatError, fact_from_dict
 from facts.vocabulary import Vocabulary
 
+# Prefect without telemetry, for every process the project starts it in; a cold local
+# API takes 12-15 s here, close to Prefect's default 20 s startup timeout (FIELD-NOTES).
+PREFECT_OFFLINE = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+}
+
 
 class ConfigError(Exception):
     """A topic or its baseline cannot be loaded; the message names the file and key."""

@@ -23,14 +23,10 @@ from pathlib import Path
 
 import httpx
 
-from flows.config import ConfigError, Topic
+from flows.config import PREFECT_OFFLINE, ConfigError, Topic
 
-PREFECT_OFFLINE = {
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    "DO_NOT_TRACK": "1",
-    "PREFECT_UI_ENABLED": "false",
-    "PREFECT_LOGGING_LEVEL": "WARNING",
-}
+# The server the project starts for `serve` needs no web UI.
+_SERVER_ENV = {**PREFECT_OFFLINE, "PREFECT_UI_ENABLED": "false"}
 
 
 class ServerStartError(RuntimeError):
@@ -59,7 +55,7 @@ def local_prefect_server(
     """
     home.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
-    env = {**os.environ, **PREFECT_OFFLINE, "PREFECT_HOME": str(home)}
+    env = {**os.environ, **_SERVER_ENV, "PREFECT_HOME": str(home)}
     if database_url:
         env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = database_url
     env.pop("PREFECT_API_URL", None)

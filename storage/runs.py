@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from storage.models import RunRow, TopicLockRow
 
-RUN_STATES = ("running", "completed", "failed", "crashed")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
