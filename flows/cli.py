@@ -574,6 +574,20 @@ def deliveries_list(
     console.print(table)
 
 
+@deliveries_app.command("enable")
+def deliveries_enable(
+    channel: Annotated[str, typer.Argument(help="A channel an endpoint disabled (HTTP 410).")],
+    topic: Annotated[str, typer.Option(help="Topic name.")],
+    by: ByOption = None,
+) -> None:
+    """Let a disabled channel receive new alerts again (audited)."""
+    with _runtime(_settings()) as rt:
+        if not rt.outbox.enable_channel(topic, channel):
+            raise _fail(f"channel {channel} of topic {topic} is not disabled")
+        rt.store.record_audit(_actor(by), "enable_channel", topic, channel)
+    console.print(f"Enabled {channel}; messages marked disabled before stay so", markup=False)
+
+
 @app.command("test-channel")
 def test_channel(
     name: Annotated[str, typer.Argument(help="Channel name from the topic's [[alerts.channels]].")],

@@ -118,3 +118,25 @@ def test_cli_shows_brackets_in_errors_as_text(topic_dir: Path) -> None:
     result = CliRunner().invoke(app, ["report", "--topic", str(topic_dir)])
     assert result.exit_code == 2
     assert "[alerts.severity]" in " ".join(result.stderr.split())
+
+
+def test_a_disabled_channel_is_enabled_again_from_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime
+
+    from storage import Outbox, Store, make_engine, migrate
+
+    monkeypatch.setenv("PLEDGEWATCH_DATA_DIR", str(tmp_path))
+    engine = make_engine(f"sqlite:///{tmp_path / 'pledgewatch.db'}")
+    migrate(engine)
+    Outbox(engine).disable_channel("t", "hook", "HTTP 410", now=datetime.now(UTC))
+    runner = CliRunner()
+    done = runner.invoke(app, ["deliveries", "enable", "hook", "--topic", "t", "--by", "ana"])
+    assert done.exit_code == 0, done.output
+    assert Outbox(engine).disabled_channels("t") == set()
+    [entry] = Store(engine).audit_log("t")
+    assert (entry.actor, entry.action, entry.target) == ("ana", "enable_channel", "hook")
+    again = runner.invoke(app, ["deliveries", "enable", "hook", "--topic", "t"])
+    assert again.exit_code == 2 and "not disabled" in again.stderr
+    engine.dispose()
