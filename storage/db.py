@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -41,10 +42,11 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(connection: Connection) -> Config:
+    """Alembic's configuration; migrations run on ``connection``, inside its transaction."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["engine"] = engine
+    config.attributes["connection"] = connection
     return config
 
 
@@ -83,7 +85,42 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
     yield
 
 
+@contextmanager
+def _one_transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection whose whole migration commits or rolls back as one transaction.
+
+    PostgreSQL's DDL is transactional as it is. Python's sqlite3 driver, left to
+    itself, opens a transaction only before INSERT/UPDATE/DELETE and runs CREATE TABLE
+    outside any: a process killed halfway through the first migration left some
+    tables behind with no alembic_version row, and every later run then failed with
+    "table ... already exists". Here the driver's own transaction handling is switched
+    off and the migration runs between an explicit BEGIN IMMEDIATE and COMMIT
+    (SQLAlchemy's pysqlite notes, "Serializable isolation / Savepoints / Transactional
+    DDL").
+    """
+    if engine.url.get_backend_name() != "sqlite":
+        with engine.begin() as conn:
+            yield conn
+        return
+    with engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        previous = driver.isolation_level
+        driver.isolation_level = None
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+        finally:
+            driver.isolation_level = previous
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` (idempotent, safe from several processes)."""
-    with _migration_lock(engine):
-        command.upgrade(alembic_config(engine), revision)
+    """Bring the schema up to ``revision``: idempotent, safe from several processes at
+    once, and all or nothing (a migration cut short leaves the schema as it was)."""
+    with _migration_lock(engine), _one_transaction(engine) as conn:
+        command.upgrade(alembic_config(conn), revision)

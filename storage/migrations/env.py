@@ -1,4 +1,5 @@
-"""Alembic environment: the engine is handed in by storage.db.migrate."""
+"""Alembic environment: storage.db.migrate hands in a connection already inside the
+transaction that the whole upgrade runs in."""
 
 from __future__ import annotations
 
@@ -17,14 +18,13 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fal
 
 
 config = context.config
-engine = config.attributes["engine"]
+connection = config.attributes["connection"]
 
-with engine.begin() as connection:
-    context.configure(
-        connection=connection,
-        target_metadata=Base.metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
-        render_item=render_item,
-    )
-    with context.begin_transaction():
-        context.run_migrations()
+context.configure(
+    connection=connection,
+    target_metadata=Base.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    render_item=render_item,
+)
+with context.begin_transaction():  # a no-op: the connection's transaction is already open
+    context.run_migrations()

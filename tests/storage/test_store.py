@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 
 from alerts import SeverityRules, build_alerts
 from facts.model import Change, ChangeKind, Status
@@ -74,6 +74,30 @@ def test_migrations_create_the_schema_the_models_describe(database_url: str) -> 
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == [], "models and migrations disagree: write a migration"
+    engine.dispose()
+
+
+def test_a_migration_cut_short_leaves_the_schema_as_it_was(database_url: str) -> None:
+    """A run killed during the first migration must not leave tables with no version row:
+    the next run would fail on "table already exists" for good."""
+    engine = make_engine(database_url)
+    created = 0
+
+    def killed_at_the_fourth_table(_conn: object, _cursor: object, statement: str, *_: object):
+        nonlocal created
+        if statement.lstrip().upper().startswith("CREATE TABLE"):
+            created += 1
+            if created == 4:
+                raise KeyboardInterrupt  # not an Exception: as abrupt as Python lets a test be
+
+    event.listen(engine, "before_cursor_execute", killed_at_the_fourth_table)
+    with pytest.raises(KeyboardInterrupt):
+        migrate(engine)
+    event.remove(engine, "before_cursor_execute", killed_at_the_fourth_table)
+    assert created == 4
+    assert inspect(engine).get_table_names() == []
+    migrate(engine)  # the next run builds the whole schema
+    assert {"feeds", "alembic_version"} <= set(inspect(engine).get_table_names())
     engine.dispose()
 
 
