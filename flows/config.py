@@ -6,6 +6,7 @@ Both are validated at load; an unknown or missing key is an error that names it.
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from dataclasses import dataclass
 from datetime import date
@@ -54,6 +55,11 @@ class Settings(BaseSettings):
     retry_delay_s: float = 2.0
     article_batch_size: int = 25
     fetch_workers: int = 8
+    # Processes that parse pages and extract facts (flows/extraction.py): 0 is one per
+    # CPU this process may use. A run with fewer new pages than extract_min_pages
+    # extracts in-process: starting workers would cost more than it saves.
+    extract_workers: int = 0
+    extract_min_pages: int = 100
     # A sender that died mid-delivery holds it this long; then it is sent again.
     delivery_lease_s: float = 300.0
     # A run holds its topic this long at most; a run that outlives it is taken
@@ -64,6 +70,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'pledgewatch.db').resolve()}"
+
+    def resolved_extract_workers(self) -> int:
+        if self.extract_workers > 0:
+            return self.extract_workers
+        return (
+            len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else os.cpu_count() or 1
+        )
 
     def resolved_reports_dir(self) -> Path:
         return self.reports_dir if self.reports_dir is not None else self.data_dir / "reports"

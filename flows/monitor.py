@@ -46,7 +46,7 @@ def select_new_entries(
 def fetch_and_extract(
     rt: steps.Runtime, topic: Topic, batch: list[steps.NewEntry]
 ) -> steps.Extracted:
-    return steps.extract_pages(topic, steps.fetch_pages(rt, batch))
+    return steps.extract_pages(topic, steps.fetch_pages(rt, batch), rt.extractor)
 
 
 @task(name="compare-with-baseline", **_TASK)  # type: ignore[call-overload]
@@ -113,9 +113,9 @@ def _batches(items: list[steps.NewEntry], size: int) -> list[list[steps.NewEntry
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-# Article batches parse HTML on the CPU: more threads than cores only add GIL
-# contention (docs/benchmarks.md measured bs4 at 27 ms a page alone, 52-91 ms
-# with every batch at once). Four keeps two fetching while two parse.
+# Four batches in flight: while worker processes extract two (one per core on the
+# benchmark machine), two more are fetching. More threads than that only add GIL
+# contention where a small run extracts in-process (docs/benchmarks.md).
 _RUNNER: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=4)
 
 
@@ -177,6 +177,7 @@ def _run(rt: steps.Runtime, topic: Topic, baseline: list[Fact], run_id: int) -> 
             fetches.append(steps.failed_feed(feed, exc))
 
     new_entries = select_new_entries(rt, topic, fetches)
+    rt.extractor.start_for(len(new_entries))
     batch_futures = [
         fetch_and_extract.submit(rt, topic, batch)
         for batch in _batches(new_entries, rt.settings.article_batch_size)

@@ -6,7 +6,6 @@ parsing, SQL or message formatting lives here, only the wiring between rooms.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -26,21 +25,19 @@ from alerts import (
     source_health_alerts,
 )
 from facts.compare import CompareOptions, compare, passed_deadlines, with_accepted
-from facts.extract import extract_facts
 from facts.matching import canonicalize
 from facts.model import Alert, Change, ChangeKind, Fact
 from facts.relevance import is_relevant
-from facts.syndication import find_reprints, simhash
+from facts.syndication import find_reprints
 from flows.config import ConfigError, FeedConfig, Settings, Topic
+from flows.extraction import Extractor, PageFailure, PageJob, extract_jobs
 from flows.review import ledger_entries
 from ingest import (
-    ArticleParseError,
     FeedEntry,
     FetchLimits,
     IngestError,
     Resolver,
     canonical_url,
-    extract_article,
     fetch,
     make_client,
     parse_feed,
@@ -68,6 +65,7 @@ class Runtime:
     store: Store
     outbox: Outbox
     client: httpx.Client
+    extractor: Extractor
     resolver: Resolver | None = None
 
     def limits(self, max_bytes: int) -> FetchLimits:
@@ -77,6 +75,7 @@ class Runtime:
         )
 
     def close(self) -> None:
+        self.extractor.close()
         self.client.close()
         self.store.engine.dispose()
 
@@ -92,7 +91,8 @@ def build_runtime(settings: Settings, *, resolver: Resolver | None = None) -> Ru
         resolver=resolver,
         deadline_s=settings.http_deadline_s,
     )
-    return Runtime(settings, Store(engine), Outbox(engine), client, resolver)
+    extractor = Extractor(settings.resolved_extract_workers(), settings.extract_min_pages)
+    return Runtime(settings, Store(engine), Outbox(engine), client, extractor, resolver)
 
 
 def already_covered(scheduled: datetime | None, last_completed_start: datetime | None) -> bool:
@@ -238,42 +238,42 @@ class Extracted:
         return [f for _, facts in self.articles for f in facts]
 
 
-def extract_pages(topic: Topic, batch: PageBatch) -> Extracted:
-    """Article text and facts for each page. Pure apart from parsing bytes."""
-    articles: list[tuple[ArticleRecord, tuple[Fact, ...]]] = []
-    errors: list[SourceError] = list(batch.errors)
-    for page in batch.pages:
-        entry = page.new.entry
-        try:
-            content = extract_article(
-                page.html,
-                url=page.new.url,
-                fallback_title=entry.title,
-                fallback_published=entry.published,
-            )
-        except ArticleParseError as exc:
-            errors.append(SourceError(page.new.url, str(exc)))
-            continue
-        published: date | None = content.published.date() if content.published else None
-        record = ArticleRecord(
+def extract_pages(topic: Topic, batch: PageBatch, extractor: Extractor | None = None) -> Extracted:
+    """Article text and facts for each page: in worker processes when ``extractor``
+    has started them for this run (flows/extraction.py), else here."""
+    jobs = [
+        PageJob(
             url=page.new.url,
+            feed_url=page.new.feed_url,
+            html=page.html,
+            guid=page.new.entry.guid,
+            title=page.new.entry.title,
+            published=page.new.entry.published,
+        )
+        for page in batch.pages
+    ]
+    results = (
+        extractor.run(jobs, topic.vocabulary) if extractor else extract_jobs(jobs, topic.vocabulary)
+    )
+    articles: list[tuple[ArticleRecord, tuple[Fact, ...]]] = []
+    errors = list(batch.errors)
+    for job, result in zip(jobs, results, strict=True):
+        if isinstance(result, PageFailure):
+            errors.append(SourceError(result.url, result.message))
+            continue
+        content = result.content
+        record = ArticleRecord(
+            url=job.url,
             title=content.title,
             outlet=content.outlet,
-            published=published,
+            published=content.published.date() if content.published else None,
             text=content.text,
-            content_hash=hashlib.sha256(content.text.encode()).hexdigest(),
-            simhash=simhash(content.text),
-            guid=entry.guid,
-            feed_url=page.new.feed_url,
+            content_hash=result.content_hash,
+            simhash=result.simhash,
+            guid=job.guid,
+            feed_url=job.feed_url,
         )
-        facts = extract_facts(
-            content.text,
-            url=record.url,
-            outlet=record.outlet,
-            published=published,
-            vocabulary=topic.vocabulary,
-        )
-        articles.append((record, tuple(facts)))
+        articles.append((record, result.facts))
     return Extracted(tuple(articles), tuple(errors))
 
 

@@ -67,6 +67,35 @@ def test_demo_twice_then_explore(prefect_harness: None, env: Path) -> None:
     assert [r["state"] for r in runs] == ["completed", "completed"]
 
 
+def test_extraction_in_worker_processes_gives_the_same_alerts(
+    prefect_harness: None, env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's ten articles in batches of three, extracted by two worker processes,
+    store what in-process extraction stores."""
+    from flows.extraction import Extractor
+
+    runner = CliRunner()
+    monkeypatch.setenv("PLEDGEWATCH_EXTRACT_WORKERS", "1")
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    in_process = _json(runner, "alerts", "list", "--format", "json")
+
+    pools: list[int] = []
+    new_pool = Extractor._new_pool
+    monkeypatch.setattr(
+        Extractor, "_new_pool", staticmethod(lambda n: pools.append(n) or new_pool(n))
+    )
+    monkeypatch.setenv("PLEDGEWATCH_DATA_DIR", str(env / "workers"))
+    monkeypatch.setenv("PLEDGEWATCH_EXTRACT_WORKERS", "2")
+    monkeypatch.setenv("PLEDGEWATCH_EXTRACT_MIN_PAGES", "1")
+    monkeypatch.setenv("PLEDGEWATCH_ARTICLE_BATCH_SIZE", "3")
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert pools == [2]
+    in_workers = _json(runner, "alerts", "list", "--format", "json")
+    assert len(in_workers) >= 7
+    assert [a["id"] for a in in_workers] == [a["id"] for a in in_process]
+
+
 def test_run_goes_on_past_a_broken_feed(
     prefect_harness: None, env: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
