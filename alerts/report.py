@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -53,15 +53,30 @@ class ReportData:
     facts_new: int
     # The fact ledger page beside the report (a relative file name), linked per alert.
     ledger_href: str | None = None
+    # alert id -> (sources, reprints among them), counted before _cleaned cuts the lists.
+    source_counts: Mapping[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
+
+
+# An alert read in hundreds of articles lists its first sources (the original, then by
+# date) and says how many more there are: the report stays readable, and its size and
+# rendering time stop growing with every article that repeats a figure.
+SOURCES_SHOWN = 10
 
 
 def _cleaned(data: ReportData) -> ReportData:
-    """The report's text from sources (alerts, errors) without any markup in it."""
+    """The report's text from sources (alerts, errors) without any markup in it, each
+    alert's sources cut to SOURCES_SHOWN."""
     return dataclasses.replace(
         data,
         topic=clean_text(data.topic),
         title=clean_text(data.title),
-        alerts=[clean_alert(a) for a in data.alerts],
+        alerts=[
+            clean_alert(dataclasses.replace(a, corroborating=a.corroborating[: SOURCES_SHOWN - 1]))
+            for a in data.alerts
+        ],
+        source_counts={
+            a.id: (len(a.sources), len(a.sources) - a.independent_sources) for a in data.alerts
+        },
         confirmations=[(clean_text(s), n) for s, n in data.confirmations],
         source_errors=[(clean_text(s), clean_text(m)) for s, m in data.source_errors],
     )
@@ -102,15 +117,20 @@ def _md_source(src: Source) -> str:
     return f"{md_link(src.outlet or src.url, src.url)}, {_day(src.published)}{reprint}"
 
 
-def _sources_heading(alert: Alert) -> str:
+def _sources_heading(alert: Alert, counts: Mapping[str, tuple[int, int]]) -> str:
     """ "Sources (3, of which 1 reprint)": reprints of one story are one source."""
-    reprints = len(alert.sources) - alert.independent_sources
+    total, reprints = counts.get(alert.id, (len(alert.sources), 0))
     if not reprints:
-        return "Sources"
-    return f"Sources ({len(alert.sources)}, of which {reprints} reprint{'s' * (reprints > 1)})"
+        return "Sources" if total <= SOURCES_SHOWN else f"Sources ({total})"
+    return f"Sources ({total}, of which {reprints} reprint{'s' * (reprints > 1)})"
 
 
-def _md_alert(number: int, alert: Alert) -> list[str]:
+def _hidden_sources(alert: Alert, counts: Mapping[str, tuple[int, int]]) -> int:
+    total, _ = counts.get(alert.id, (len(alert.sources), 0))
+    return max(0, total - len(alert.sources))
+
+
+def _md_alert(number: int, alert: Alert, counts: Mapping[str, tuple[int, int]]) -> list[str]:
     left, right = _sides(alert)
     lines = [
         f"### {number}. {alert.severity.value.upper()}: {md_text(alert.summary)}",
@@ -124,8 +144,13 @@ def _md_alert(number: int, alert: Alert) -> list[str]:
         lines += [f"**{left}** ({md_text(alert.baseline_value or 'no value')}):", ""]
         lines += [md_blockquote(alert.baseline_quote), ""]
     lines += [f"**{right}** ({md_text(alert.observed_value)}):", ""]
-    lines += [md_blockquote(alert.observed_quote), "", f"{_sources_heading(alert)}:", ""]
+    heading = _sources_heading(alert, counts)
+    lines += [md_blockquote(alert.observed_quote), "", f"{heading}:", ""]
     lines += [f"{i}. {_md_source(src)}" for i, src in enumerate(alert.sources, 1)]
+    hidden = _hidden_sources(alert, counts)
+    if hidden:
+        # Alert ids are this program's own (a_ and hex digits): nothing to escape.
+        lines += ["", f"and {hidden} more: `pledgewatch alerts show {alert.id}` lists them all"]
     return [*lines, ""]
 
 
@@ -159,7 +184,7 @@ def render_markdown(data: ReportData) -> str:
         ]
         out.append("")
         for number, alert in enumerate(alerts, 1):
-            out += _md_alert(number, alert)
+            out += _md_alert(number, alert, data.source_counts)
     if data.confirmations:
         out += ["## Confirmed again", ""]
         out += [
@@ -267,7 +292,9 @@ def _html_sources(sources: Sequence[Source]) -> str:
     return '<ol class="sources">' + "".join(items) + "</ol>"
 
 
-def _html_card(alert: Alert, ledger_href: str | None = None) -> str:
+def _html_card(
+    alert: Alert, counts: Mapping[str, tuple[int, int]], ledger_href: str | None = None
+) -> str:
     left, right = _sides(alert)
     sev = alert.severity.value
     sides = []
@@ -291,7 +318,18 @@ def _html_card(alert: Alert, ledger_href: str | None = None) -> str:
         f'<p class="kind">{h(_kind(alert))} · {h(alert.subject)} · {h(alert.id)}'
         f"{_timeline_link(alert, ledger_href)}</p>"
         f'<div class="compare">{"".join(sides)}</div>'
-        f"<h4>{h(_sources_heading(alert))}</h4>{_html_sources(alert.sources)}</article>"
+        f"<h4>{h(_sources_heading(alert, counts))}</h4>{_html_sources(alert.sources)}"
+        f"{_html_more(alert, counts)}</article>"
+    )
+
+
+def _html_more(alert: Alert, counts: Mapping[str, tuple[int, int]]) -> str:
+    hidden = _hidden_sources(alert, counts)
+    if not hidden:
+        return ""
+    return (
+        f'<p class="muted">and {hidden} more: <code>pledgewatch alerts show {h(alert.id)}</code>'
+        " lists them all</p>"
     )
 
 
@@ -339,7 +377,7 @@ def render_html(data: ReportData) -> str:
     ]
     if alerts:
         body.append(_html_table(alerts))
-        body += [_html_card(a, data.ledger_href) for a in alerts]
+        body += [_html_card(a, data.source_counts, data.ledger_href) for a in alerts]
     else:
         body.append('<p class="muted">No changes against the baseline in this run.</p>')
     body.append("</section>")

@@ -122,22 +122,32 @@ def _baseline_in_force(store: Store, topic: Topic) -> list[Fact]:
 
 
 def ledger_entries(store: Store, topic: Topic) -> list[LedgerEntry]:
-    """The ledger of every tracked fact that one of the topic's alerts is about."""
-    keys = sorted({a.key for a in store.alerts(topic.name) if not a.key.startswith("source|")})
+    """The ledger of every tracked fact that one of the topic's alerts is about.
+
+    The baseline and the accepted changes are read once for all entries, and each
+    key's observations by one indexed query (``ledger`` resolves an id first, which
+    reads every stored key).
+    """
+    keys = [key for key in store.alert_keys(topic.name) if not key.startswith("source|")]
+    baseline = {f.key: f for f in load_baseline_facts(topic)}
+    accepted: dict[str, list[AcceptedChange]] = {}
+    for change in store.accepted_changes(topic.name):
+        accepted.setdefault(change.key, []).append(change)
     entries = []
     for key in keys:
-        item = ledger(store, topic, key)
-        subject = item.baseline or (item.observations[0].fact if item.observations else None)
+        observations = store.observations(topic.name, key)
+        first = baseline.get(key) or (observations[0].fact if observations else None)
         entries.append(
             LedgerEntry(
-                id=item.id,
+                id=tracked_id(topic.name, key),
                 key=key,
-                subject=subject.subject if subject else key,
-                baseline=item.baseline,
+                subject=first.subject if first else key,
+                baseline=baseline.get(key),
                 accepted=[
-                    (a.accepted_at, a.accepted_by, a.fact, a.previous) for a in item.accepted
+                    (a.accepted_at, a.accepted_by, a.fact, a.previous)
+                    for a in accepted.get(key, [])
                 ],
-                observations=[(o.fact, o.reprint_of) for o in item.observations],
+                observations=[(o.fact, o.reprint_of) for o in observations],
             )
         )
     return entries

@@ -147,6 +147,13 @@ class ReviewMixin:
                 Observation(fact_from_row(row), reprint) for row, reprint in session.execute(query)
             ]
 
+    def alert_keys(self, topic: str) -> list[str]:
+        """The fact keys the topic's alerts are about, sorted: the ledger's entries,
+        without loading every alert and its sources."""
+        with Session(self.engine) as session:
+            query = select(AlertRow.key).where(AlertRow.topic == topic).distinct()
+            return sorted(session.scalars(query))
+
     def fact_by_id(self, fact_id: str) -> tuple[str, Fact] | None:
         """(topic, fact) of a stored observation."""
         with Session(self.engine) as session:

@@ -9,7 +9,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from alerts.escape import safe_href
-from alerts.report import CSP, ReportData, render_html, render_markdown
+from alerts.report import CSP, SOURCES_SHOWN, ReportData, render_html, render_markdown
 from alerts.rules import SeverityRules, build_alerts
 from facts.model import Alert, Change, ChangeKind, Source, Status
 from tests.factories import commitment, figure_change
@@ -283,3 +283,26 @@ def test_contradiction_card_names_both_sources() -> None:
         "This source",
     ]
     assert tree.xpath("//ol[@class='sources']/li/a/@href") == ["https://a", "https://b"]
+
+
+def test_an_alert_read_in_many_articles_lists_its_first_sources_and_counts_the_rest() -> None:
+    [alert] = build_alerts("t", [figure_change("100000000000", "150000000000")], SeverityRules())
+    extra = tuple(
+        replace(alert.source, url=f"https://outlet-{i}.example/a", outlet=f"Outlet {i}")
+        for i in range(24)
+    )
+    alert = replace(alert, corroborating=extra)
+    assert len(alert.sources) == 25
+
+    tree = lxml.html.document_fromstring(render_html(_data([alert])))
+    assert len(tree.xpath("//ol[@class='sources']/li")) == SOURCES_SHOWN
+    assert tree.xpath("//article//h4[starts-with(., 'Sources')]/text()") == ["Sources (25)"]
+    assert f"and 15 more: pledgewatch alerts show {alert.id} lists them all" in (
+        tree.text_content()
+    )
+
+    text = render_markdown(_data([alert]))
+    assert "Sources (25):" in text
+    assert "10. [Outlet 8](https://outlet-8.example/a)" in text
+    assert "11. " not in text and "Outlet 9]" not in text
+    assert f"and 15 more: `pledgewatch alerts show {alert.id}` lists them all" in text
