@@ -35,6 +35,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,7 @@ from bench.corpus import CorpusSpec, CorpusStats, feed_path, outlet_of, write_co
 REPO = Path(__file__).resolve().parents[1]
 SEED_TOPIC = REPO / "seeds" / "india-russia-summit"
 MAX_ENTRIES_PER_FEED = 500  # PLEDGEWATCH_MAX_ENTRIES_PER_FEED's default
+BATCHES_IN_FLIGHT = 4  # flows/monitor.py: ThreadPoolTaskRunner(max_workers=4)
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -67,6 +69,22 @@ def proc_cpu_s(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def proc_cpu_with_children_s(pid: int) -> float:
+    """utime + stime of a process and of its children that it has reaped."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(f) for f in fields[11:15]) / _TICKS
+
+
+def is_forkserver(pid: int) -> bool:
+    try:
+        return b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def machine_busy_s() -> float:
@@ -108,8 +126,8 @@ class Stages:
 
     Each wrapped call pushes a frame on its thread's stack; a call's time minus
     that of the wrapped calls inside it goes to its stage, so nothing is counted
-    twice. A fetch made in fetch_pages' thread pool (no wrapped caller) adds CPU
-    only: its wall time overlaps fetch_pages' own.
+    twice. Calls in other threads (the batches, fetch_pages' pool) add CPU only:
+    their wall time overlaps the main thread's.
     """
 
     def __init__(self) -> None:
@@ -139,7 +157,9 @@ class Stages:
                 if stack:
                     stack[-1][1] += wall
                     stack[-1][2] += cpu
-                counts_wall = bool(stack) or threading.current_thread() is threading.main_thread()
+                # Wall time only in the main thread: elsewhere it overlaps the main
+                # thread's own (the batches' line in (a)).
+                counts_wall = threading.current_thread() is threading.main_thread()
                 with self._lock:
                     st = self.stages.setdefault(name, Stage())
                     st.wall_s += (wall - frame[1]) if counts_wall else 0.0
@@ -183,9 +203,12 @@ FEEDS_HTTP = "fetch feeds: HTTP"
 FEEDS_PARSE = "fetch feeds: feedparser"
 SELECT = "select new entries"
 PAGES_HTTP = "fetch pages: HTTP"
-BS4 = "parse/extract article text (bs4)"
+HTML = "article text from HTML"
 FACTS = "extract facts"
-RECORDS = "article records (hash, dataclasses)"
+FINGERPRINTS = "fingerprints (sha256, simhash)"
+RECORDS = "article records"
+WORKERS = "waiting for extraction workers"
+BATCHES = "fetch + extract: batches at once, wall"
 COMPARE = "compare (match, compare, alerts)"
 STORE = "store (one transaction)"
 DELIVER = "deliver"
@@ -198,7 +221,8 @@ PREFECT_TASKS = "Prefect: task engine"
 @contextmanager
 def instrumented(stages: Stages) -> Iterator[None]:
     """Wrap the pipeline's functions where flows.steps and flows.monitor call them."""
-    from flows import delivery, steps
+    from flows import delivery, extraction, steps
+    from flows.extraction import Extractor
     from storage import Store
 
     targets: list[tuple[Any, str, str | Callable[..., str]]] = [
@@ -209,8 +233,13 @@ def instrumented(stages: Stages) -> Iterator[None]:
         (steps, "select_new_entries", SELECT),
         (steps, "fetch_pages", PAGES_HTTP),
         (steps, "extract_pages", RECORDS),
-        (steps, "extract_article", BS4),
-        (steps, "extract_facts", FACTS),
+        (Extractor, "_submit", WORKERS),
+        # In-process extraction (a run below extract_min_pages, or one worker): in
+        # worker processes these wrappers see nothing, and the workers' CPU is
+        # reported apart.
+        (extraction, "extract_article", HTML),
+        (extraction, "extract_facts", FACTS),
+        (extraction, "simhash", FINGERPRINTS),
         (steps, "compare_from_store", COMPARE),
         (Store, "save_run", STORE),
         (delivery, "deliver_due", DELIVER),
@@ -244,8 +273,10 @@ class Phase:
     cpu_s: float = 0.0
     server_cpu_s: float = 0.0  # the corpus server
     prefect_api_cpu_s: float = 0.0
+    workers_cpu_s: float = 0.0  # extraction workers and their forkserver
     others_cpu_s: float = 0.0  # every other process on the machine
     rss_after_mb: float = 0.0
+    workers_peak_rss_mb: float = 0.0  # the largest extraction worker's
     counts: dict[str, int] = field(default_factory=dict)
 
 
@@ -257,7 +288,20 @@ class Meter:
         self.phases: list[Phase] = []
 
     def prefect_api_pids(self) -> list[int]:
-        return [p for p in children(os.getpid()) if p != self.server_pid]
+        return [p for p in children(os.getpid()) if p != self.server_pid and not is_forkserver(p)]
+
+    @staticmethod
+    def extraction_pids() -> tuple[list[int], list[int]]:
+        """(forkserver, its live children: the extraction workers)."""
+        servers = [p for p in children(os.getpid()) if is_forkserver(p)]
+        return servers, [w for s in servers for w in children(s)]
+
+    def extraction_cpu_s(self) -> float:
+        """The forkserver's CPU, with its reaped workers', and the live workers'."""
+        servers, workers = self.extraction_pids()
+        return sum(proc_cpu_with_children_s(p) for p in servers) + sum(
+            proc_cpu_s(p) for p in workers
+        )
 
     @contextmanager
     def phase(self, name: str) -> Iterator[Phase]:
@@ -266,20 +310,34 @@ class Meter:
         api = self.prefect_api_pids()
         api_cpu = sum(proc_cpu_s(p) for p in api)
         server_cpu = proc_cpu_s(self.server_pid)
+        workers_cpu = self.extraction_cpu_s()
         busy = machine_busy_s()
         cpu = cpu_s()
         start = time.perf_counter()
+        # Workers exit when the run closes its runtime: their peak RSS is sampled live.
+        stop = threading.Event()
+        sampler = threading.Thread(target=self._sample_workers, args=(phase, stop), daemon=True)
+        sampler.start()
         yield phase
+        stop.set()
+        sampler.join()
         phase.wall_s = time.perf_counter() - start
         phase.cpu_s = cpu_s() - cpu
         phase.server_cpu_s = proc_cpu_s(self.server_pid) - server_cpu
         api_after = self.prefect_api_pids()
         # A Prefect API server started in this phase counts from 0.
         phase.prefect_api_cpu_s = sum(proc_cpu_s(p) for p in api_after) - api_cpu
-        ours = phase.cpu_s + phase.server_cpu_s + phase.prefect_api_cpu_s
+        phase.workers_cpu_s = self.extraction_cpu_s() - workers_cpu
+        ours = phase.cpu_s + phase.server_cpu_s + phase.prefect_api_cpu_s + phase.workers_cpu_s
         phase.others_cpu_s = max(0.0, machine_busy_s() - busy - ours)
         phase.rss_after_mb = peak_rss_mb()
         self.phases.append(phase)
+
+    def _sample_workers(self, phase: Phase, stop: threading.Event) -> None:
+        while not stop.wait(0.25):
+            _, workers = self.extraction_pids()
+            for pid in workers:
+                phase.workers_peak_rss_mb = max(phase.workers_peak_rss_mb, proc_peak_rss_mb(pid))
 
     def background(self, wait_s: float = 0, quiet_cores: float = 0.2) -> float:
         """Cores used by other processes over 2 s; waits up to ``wait_s`` for them
@@ -365,9 +423,10 @@ def make_topic(folder: Path, base_url: str, feeds: int) -> Path:
 # --- (a) the plan without Prefect -----------------------------------------------------
 
 
-def run_plain(topic_dir: Path, settings: Any) -> dict[str, int]:
+def run_plain(topic_dir: Path, settings: Any, stages: Stages) -> dict[str, int]:
     """flows.monitor's plan, step by step, without Prefect: tests/flows/conftest.py
-    run_pipeline, but in the flow's batches, and with delivery and the report."""
+    run_pipeline, but in the flow's batches, as many at once as the flow runs, and
+    with delivery and the report."""
     from alerts import SmtpChannel, WebhookChannel
     from flows import delivery, steps
     from flows.config import load_baseline_facts, load_topic
@@ -385,11 +444,17 @@ def run_plain(topic_dir: Path, settings: Any) -> dict[str, int]:
             except Exception as exc:
                 fetches.append(steps.failed_feed(feed, exc))
         entries = steps.select_new_entries(rt, topic, fetches)
+        rt.extractor.start_for(len(entries))
         size = rt.settings.article_batch_size
-        extracted = [
-            steps.extract_pages(topic, steps.fetch_pages(rt, entries[i : i + size]))
-            for i in range(0, len(entries), size)
-        ]
+        batches = [entries[i : i + size] for i in range(0, len(entries), size)]
+        # As the flow runs them: four batches at once (flows/monitor.py's task runner).
+        with stages.time(BATCHES), ThreadPoolExecutor(max_workers=BATCHES_IN_FLIGHT) as threads:
+            extracted = list(
+                threads.map(
+                    lambda b: steps.extract_pages(topic, steps.fetch_pages(rt, b), rt.extractor),
+                    batches,
+                )
+            )
         health = steps.feed_health(states, fetches)
         comparison = steps.compare_from_store(rt.store, topic, baseline, extracted, health)
         result = steps.run_result(
@@ -464,21 +529,28 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}"
 
 
-ORDER = [SETUP, FEEDS_HTTP, FEEDS_PARSE, SELECT, PAGES_HTTP, BS4, FACTS, RECORDS, COMPARE,
-         STORE, DELIVER, REPORT]  # fmt: skip
+ORDER = [SETUP, FEEDS_HTTP, FEEDS_PARSE, SELECT, BATCHES, PAGES_HTTP, WORKERS, HTML, FACTS,
+         FINGERPRINTS, RECORDS, COMPARE, STORE, DELIVER, REPORT]  # fmt: skip
 
 
-def print_plain_stages(stages: Stages, wall_s: float, articles: int) -> None:
+def print_plain_stages(stages: Stages, phase: Phase, articles: int) -> None:
+    """Wall time where the main thread spent it (the batches' stages overlap in their
+    threads: their wall is inside the batches' line), CPU in every thread."""
+    wall_s = phase.wall_s
     glue = wall_s - stages.wall_s
     print(f"  {'stage':<40} {'wall s':>8} {'ms/article':>11} {'share':>7} {'CPU s':>7}")
     for name in ORDER:
         st = stages.stages.get(name, Stage())
         per = st.wall_s / articles * 1000
-        print(
-            f"  {name:<40} {st.wall_s:8.2f} {per:11.2f} {st.wall_s / wall_s:7.1%} {st.cpu_s:7.2f}"
-        )
+        wall = f"{st.wall_s:8.2f} {per:11.2f} {st.wall_s / wall_s:7.1%}" if st.wall_s else " " * 28
+        print(f"  {name:<40} {wall} {st.cpu_s:7.2f}")
     print(f"  {GLUE:<40} {glue:8.2f} {glue / articles * 1000:11.2f} {glue / wall_s:7.1%}")
     print(f"  {'total':<40} {wall_s:8.2f} {wall_s / articles * 1000:11.2f}")
+    print(
+        f"  extraction worker processes: {phase.workers_cpu_s:.2f} s CPU "
+        f"({phase.workers_cpu_s / articles * 1000:.2f} ms/article), largest peak RSS "
+        f"{phase.workers_peak_rss_mb:.0f} MB"
+    )
 
 
 def print_flow_stages(stages: Stages, phase: Phase, articles: int) -> None:
@@ -497,6 +569,11 @@ def print_flow_stages(stages: Stages, phase: Phase, articles: int) -> None:
     label = "the rest (background threads, GC, ...)"
     print(f"  {label:<40} {rest:8.2f} {rest / articles * 1000:11.2f}")
     print(f"  {'this process':<40} {phase.cpu_s:8.2f}  in {phase.wall_s:.2f} s wall")
+    print(
+        f"  {'extraction worker processes':<40} {phase.workers_cpu_s:8.2f} "
+        f"{phase.workers_cpu_s / articles * 1000:11.2f}  (largest peak RSS "
+        f"{phase.workers_peak_rss_mb:.0f} MB)"
+    )
 
 
 def print_idle_stages(title: str, stages: Stages, phase: Phase) -> None:
@@ -510,18 +587,18 @@ def print_idle_stages(title: str, stages: Stages, phase: Phase) -> None:
 def print_phases(phases: list[Phase]) -> None:
     print(
         f"  {'phase':<36} {'wall s':>7} {'CPU s':>6} {'cores':>5} {'server':>6} "
-        f"{'Prefect':>7} {'others':>6} {'peak RSS':>9}"
+        f"{'Prefect':>7} {'workers':>7} {'others':>6} {'peak RSS':>9}"
     )
     for p in phases:
         print(
             f"  {p.name:<36} {p.wall_s:7.2f} {p.cpu_s:6.2f} {p.cpu_s / p.wall_s:5.2f} "
-            f"{p.server_cpu_s:6.2f} {p.prefect_api_cpu_s:7.2f} {p.others_cpu_s:6.2f} "
-            f"{p.rss_after_mb:6.0f} MB"
+            f"{p.server_cpu_s:6.2f} {p.prefect_api_cpu_s:7.2f} {p.workers_cpu_s:7.2f} "
+            f"{p.others_cpu_s:6.2f} {p.rss_after_mb:6.0f} MB"
         )
     print(
         "  (CPU s: this process; server: the corpus server's CPU s; Prefect: its API "
-        "server's;\n   others: every other process on the machine; peak RSS: this "
-        "process's, so far)"
+        "server's;\n   workers: the extraction workers' and their forkserver's; others: "
+        "every other\n   process on the machine; peak RSS: this process's, so far)"
     )
 
 
@@ -608,13 +685,13 @@ def run(
     if "plain" in parts:
         stages = Stages()
         with instrumented(stages), meter.phase("(a) plain, no Prefect") as plain:
-            plain.counts = run_plain(topic_dir, Settings(**overrides("plain")))
+            plain.counts = run_plain(topic_dir, Settings(**overrides("plain")), stages)
         print("\n(a) the monitor's plan without Prefect, per stage:")
-        print_plain_stages(stages, plain.wall_s, n)
+        print_plain_stages(stages, plain, n)
         print(f"  work: {plain.counts}")
         idle_stages = Stages()
         with instrumented(idle_stages), meter.phase("(a') plain, idle rerun") as phase:
-            phase.counts = run_plain(topic_dir, Settings(**overrides("plain")))
+            phase.counts = run_plain(topic_dir, Settings(**overrides("plain")), idle_stages)
         print_idle_stages("(a') idle rerun without Prefect", idle_stages, phase)
 
     if "prefect" in parts:
@@ -671,7 +748,9 @@ def run(
             )
         print(f"(c) idle rerun: {idle.wall_s:.2f} s")
     rss = peak_rss_mb()
-    print(f"peak RSS of this process: {rss:.0f} MB")
+    workers_rss = max((p.workers_peak_rss_mb for p in meter.phases), default=0.0)
+    print(f"peak RSS of this process: {rss:.0f} MB; of the largest extraction worker: "
+          f"{workers_rss:.0f} MB")  # fmt: skip
     timed = prefect or plain
     aps = n / timed.wall_s if timed is not None else float("nan")
     idle_s = idle.wall_s if idle is not None else float("nan")

@@ -212,11 +212,16 @@ class Extractor:
         if pool is None or not jobs:
             return self._work(jobs, vocabulary)
         try:
-            return pool.submit(self._work, list(jobs), vocabulary).result()
+            return self._submit(pool, jobs, vocabulary)
         except BrokenProcessPool:
             log.warning("an extraction worker died; extracting %d pages one by one", len(jobs))
             self._replace(pool)
             return self._one_by_one(jobs, vocabulary)
+
+    def _submit(
+        self, pool: ProcessPoolExecutor, jobs: Sequence[PageJob], vocabulary: Vocabulary
+    ) -> list[PageResult]:
+        return pool.submit(self._work, list(jobs), vocabulary).result()
 
     def close(self) -> None:
         self._wait_for_start()
