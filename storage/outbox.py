@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from facts.model import SEVERITY_RANK, Alert, Severity
-from storage.models import ChannelStateRow, DeliveryRow
+from storage.models import Base, ChannelStateRow, DeliveryRow
+
+# The outbox's table, for Core bulk INSERTs.
+_DELIVERIES = Base.metadata.tables[DeliveryRow.__tablename__]
 
 
 class DeliveryState(StrEnum):
@@ -105,29 +108,42 @@ def add_deliveries(
     channels: Sequence[ChannelPolicy],
     now: datetime,
 ) -> int:
-    """Write the deliveries for ``alerts`` in the caller's transaction."""
-    added = 0
+    """Write the deliveries for ``alerts`` in the caller's transaction.
+
+    A delivery already stored (same id) is not written again; the check is one
+    query per 500 planned messages, and the new rows are one bulk INSERT.
+    """
+    planned: dict[str, tuple[ChannelPolicy, str, tuple[str, ...]]] = {}
     for channel, kind, ids in plan(topic, alerts, channels):
-        did = delivery_id(topic, channel.name, kind, ids)
-        if session.get(DeliveryRow, did) is not None:
-            continue
-        session.add(
-            DeliveryRow(
-                id=did,
-                topic=topic,
-                channel=channel.name,
-                channel_type=channel.type,
-                kind=kind,
-                alert_ids=list(ids),
-                run_id=run_id,
-                state=DeliveryState.PENDING.value,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
-        added += 1
-    return added
+        planned.setdefault(delivery_id(topic, channel.name, kind, ids), (channel, kind, ids))
+    wanted = list(planned)
+    stored: set[str] = set()
+    for i in range(0, len(wanted), 500):
+        query = select(DeliveryRow.id).where(DeliveryRow.id.in_(wanted[i : i + 500]))
+        stored.update(session.scalars(query))
+    rows = [
+        {
+            "id": did,
+            "topic": topic,
+            "channel": channel.name,
+            "channel_type": channel.type,
+            "kind": kind,
+            "alert_ids": list(ids),
+            "run_id": run_id,
+            "state": DeliveryState.PENDING.value,
+            "attempts": 0,
+            "last_error": None,
+            "next_attempt_at": now,
+            "lease_until": None,
+            "created_at": now,
+            "delivered_at": None,
+        }
+        for did, (channel, kind, ids) in planned.items()
+        if did not in stored
+    ]
+    if rows:
+        session.execute(insert(_DELIVERIES), rows)
+    return len(rows)
 
 
 def _info(row: DeliveryRow) -> DeliveryInfo:
