@@ -208,7 +208,7 @@ FACTS = "extract facts"
 FINGERPRINTS = "fingerprints (sha256, simhash)"
 RECORDS = "article records"
 WORKERS = "waiting for extraction workers"
-BATCHES = "fetch + extract: batches at once, wall"
+BATCHES = "fetch + extract: waiting for the batches"
 COMPARE = "compare (match, compare, alerts)"
 STORE = "store (one transaction)"
 DELIVER = "deliver"
@@ -425,8 +425,8 @@ def make_topic(folder: Path, base_url: str, feeds: int) -> Path:
 
 def run_plain(topic_dir: Path, settings: Any, stages: Stages) -> dict[str, int]:
     """flows.monitor's plan, step by step, without Prefect: tests/flows/conftest.py
-    run_pipeline, but in the flow's batches, as many at once as the flow runs, and
-    with delivery and the report."""
+    run_pipeline, but in the flow's parts and batches, as many batches at once as the
+    flow runs, and with delivery and the report."""
     from alerts import SmtpChannel, WebhookChannel
     from flows import delivery, steps
     from flows.config import load_baseline_facts, load_topic
@@ -446,21 +446,41 @@ def run_plain(topic_dir: Path, settings: Any, stages: Stages) -> dict[str, int]:
         entries = steps.select_new_entries(rt, topic, fetches)
         rt.extractor.start_for(len(entries))
         size = rt.settings.article_batch_size
-        batches = [entries[i : i + size] for i in range(0, len(entries), size)]
-        # As the flow runs them: four batches at once (flows/monitor.py's task runner).
-        with stages.time(BATCHES), ThreadPoolExecutor(max_workers=BATCHES_IN_FLIGHT) as threads:
-            extracted = list(
-                threads.map(
-                    lambda b: steps.extract_pages(topic, steps.fetch_pages(rt, b), rt.extractor),
-                    batches,
-                )
-            )
         health = steps.feed_health(states, fetches)
-        comparison = steps.compare_from_store(rt.store, topic, baseline, extracted, health)
-        result = steps.run_result(
-            run_id, topic, fetches, extracted, comparison, delivery.channel_policies(topic)
-        )
-        saved = rt.store.save_run(result)
+        channels = delivery.channel_policies(topic)
+        parts = steps.parts(entries, rt.settings.articles_per_part)
+        tally = steps.RunTally()
+        changes = contradictions = 0
+
+        def fetch_and_extract(batch: list[Any]) -> Any:
+            return steps.extract_pages(topic, steps.fetch_pages(rt, batch), rt.extractor)
+
+        # As the flow runs them: four batches at once (flows/monitor.py's task runner),
+        # the next part's batches going while a part is compared and saved.
+        with ThreadPoolExecutor(max_workers=BATCHES_IN_FLIGHT) as threads:
+
+            def submit(part: list[Any]) -> list[Any]:
+                return [threads.submit(fetch_and_extract, part[i : i + size])
+                        for i in range(0, len(part), size)]  # fmt: skip
+
+            pending = submit(parts[0])
+            for number in range(1, len(parts) + 1):
+                final = number == len(parts)
+                with stages.time(BATCHES):
+                    extracted = [f.result() for f in pending]
+                pending = [] if final else submit(parts[number])
+                comparison = steps.compare_from_store(
+                    rt.store, topic, baseline, extracted, health if final else []
+                )
+                result = steps.run_result(
+                    run_id, topic, fetches if final else [], extracted, comparison, channels,
+                    final=final,
+                )  # fmt: skip
+                tally.add(result, comparison, rt.store.save_run(result))
+                kinds = [c.kind.value for c in comparison.changes]
+                changes += len(kinds)
+                contradictions += kinds.count("contradiction")
+                del extracted, comparison, result
         delivery.deliver_due(
             topic,
             rt.store,
@@ -470,21 +490,21 @@ def run_plain(topic_dir: Path, settings: Any, stages: Stages) -> dict[str, int]:
             lease_s=rt.settings.delivery_lease_s,
         )
         data = steps.report_data(
-            rt, topic, [a.id for a in comparison.alerts], comparison.changes, result.feeds,
-            result.errors, saved,
+            rt, topic, tally.alert_ids, tally.confirmed, [f.outcome for f in fetches],
+            tally.errors, tally.saved,
         )  # fmt: skip
         steps.write_report(rt, topic, run_id, data)
     finally:
         rt.close()
-    kinds = [c.kind.value for c in comparison.changes]
     return {
         "entries": len(entries),
-        "articles_new": saved.articles_new,
-        "facts_new": saved.facts_new,
-        "changes": len(kinds),
-        "contradictions": kinds.count("contradiction"),
-        "alerts_new": saved.alerts_new,
-        "errors": len(result.errors),
+        "parts": len(parts),
+        "articles_new": tally.saved.articles_new,
+        "facts_new": tally.saved.facts_new,
+        "changes": changes,
+        "contradictions": contradictions,
+        "alerts_new": tally.saved.alerts_new,
+        "errors": len(tally.errors),
         "not_modified": sum(1 for f in fetches if f.outcome.status == "not_modified"),
     }
 

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     feed_retries: int = 2
     retry_delay_s: float = 2.0
     article_batch_size: int = 25
+    # A run compares and saves its new articles this many at a time, so its memory
+    # does not grow with a backlog (storage.RunResult).
+    articles_per_part: int = 1000
     fetch_workers: int = 8
     # Processes that parse pages and extract facts (flows/extraction.py): 0 is one per
     # CPU this process may use. A run with fewer new pages than extract_min_pages

@@ -1,5 +1,6 @@
 """The monitor flow: fetch feeds → keep new on-topic entries → fetch pages →
-extract → compare → save (one transaction) → report.
+extract → compare → save (one transaction per part of up to articles_per_part new
+articles, so memory stays flat however many there are) → deliver → report.
 
 Tasks are coarse (one per feed, one per batch of articles) because each task
 run costs Prefect's API about 30 ms (docs/ARCHITECTURE.md). The steps live in
@@ -15,6 +16,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
@@ -60,7 +62,10 @@ def compare_with_baseline(
     return steps.compare_from_store(rt.store, topic, baseline, extracted, feeds)
 
 
-@task(name="save-results", retries=2, retry_delay_seconds=1, **_TASK)  # type: ignore[call-overload]
+# No retries: the save is one transaction, so a failed save stored nothing and the next
+# run does the work again; a retry after a commit whose answer was lost would store
+# the part's changes a second time.
+@task(name="save-results", **_TASK)  # type: ignore[call-overload]
 def save_results(rt: steps.Runtime, result: RunResult) -> SavedRun:
     return rt.store.save_run(result)
 
@@ -178,33 +183,45 @@ def _run(rt: steps.Runtime, topic: Topic, baseline: list[Fact], run_id: int) -> 
 
     new_entries = select_new_entries(rt, topic, fetches)
     rt.extractor.start_for(len(new_entries))
-    batch_futures = [
-        fetch_and_extract.submit(rt, topic, batch)
-        for batch in _batches(new_entries, rt.settings.article_batch_size)
-    ]
-    extracted = [f.result() for f in batch_futures]
     health = steps.feed_health(states, fetches)
-    # quote(): Prefect walks task inputs looking for futures; these are large
-    # (a RunResult of 300 articles took 1.1 s to walk) and hold none.
-    comparison = compare_with_baseline(rt, topic, quote(baseline), quote(extracted), quote(health))
-    result = steps.run_result(
-        run_id, topic, fetches, extracted, comparison, channel_policies(topic)
-    )
-    saved = save_results(rt, quote(result))
+    channels = channel_policies(topic)
+    size = rt.settings.article_batch_size
+    parts = steps.parts(new_entries, rt.settings.articles_per_part)
+    tally = steps.RunTally()
+
+    def submit(part: list[steps.NewEntry]) -> list[PrefectFuture[steps.Extracted]]:
+        return [fetch_and_extract.submit(rt, topic, batch) for batch in _batches(part, size)]
+
+    pending = submit(parts[0])
+    for number in range(1, len(parts) + 1):
+        final = number == len(parts)
+        extracted = [f.result() for f in pending]
+        # The next part fetches and extracts while this one is compared and saved.
+        pending = [] if final else submit(parts[number])
+        # quote(): Prefect walks task inputs looking for futures; these are large
+        # (a RunResult of 300 articles took 1.1 s to walk) and hold none.
+        comparison = compare_with_baseline(
+            rt, topic, quote(baseline), quote(extracted), quote(health if final else [])
+        )
+        result = steps.run_result(
+            run_id, topic, fetches if final else [], extracted, comparison, channels, final=final
+        )
+        tally.add(result, comparison, save_results(rt, quote(result)))
+        del extracted, comparison, result  # a part's results go once saved
     delivered = deliver_alerts(rt, topic)
     data = steps.report_data(
-        rt, topic, [a.id for a in comparison.alerts], comparison.changes, result.feeds,
-        result.errors, saved,
+        rt, topic, tally.alert_ids, tally.confirmed, [f.outcome for f in fetches], tally.errors,
+        tally.saved,
     )  # fmt: skip
     files = write_report(rt, topic, run_id, quote(data))
-    for error in result.errors:
+    for error in tally.errors:
         logger.warning("source failed: %s: %s", error.source, error.message)
     return MonitorOutcome(
         run_id=run_id,
-        saved=saved,
+        saved=tally.saved,
         delivered=delivered,
-        alert_ids=tuple(a.id for a in comparison.alerts),
-        errors=tuple(f"{e.source}: {e.message}" for e in result.errors),
+        alert_ids=tuple(tally.alert_ids),
+        errors=tuple(f"{e.source}: {e.message}" for e in tally.errors),
         report_html=files.html,
         report_markdown=files.markdown,
     )

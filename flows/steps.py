@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -379,6 +379,33 @@ class ReportFiles:
     markdown_text: str = field(repr=False, default="")
 
 
+def parts(entries: Sequence[NewEntry], size: int) -> list[list[NewEntry]]:
+    """A run's new entries in parts of ``size``, each compared and saved on its own
+    (storage.RunResult); always at least one part, so a run with nothing new still
+    saves its feeds' state."""
+    size = max(1, size)
+    return [list(entries[i : i + size]) for i in range(0, len(entries), size)] or [[]]
+
+
+@dataclass
+class RunTally:
+    """What a run's parts add up to: its counts, its alerts (once each), the
+    confirmations and the sources that failed, for the report and the outcome."""
+
+    saved: SavedRun = field(default_factory=lambda: SavedRun(0, 0, 0, 0, 0))
+    alert_ids: list[str] = field(default_factory=list)
+    confirmed: list[Change] = field(default_factory=list)
+    errors: list[SourceError] = field(default_factory=list)
+
+    def add(self, result: RunResult, comparison: Comparison, saved: SavedRun) -> None:
+        self.saved = SavedRun(
+            *(getattr(self.saved, f.name) + getattr(saved, f.name) for f in fields(SavedRun))
+        )
+        self.alert_ids = list(dict.fromkeys([*self.alert_ids, *(a.id for a in comparison.alerts)]))
+        self.confirmed += [c for c in comparison.changes if c.kind is ChangeKind.CONFIRMED]
+        self.errors += result.errors
+
+
 def report_data(
     rt: Runtime,
     topic: Topic,
@@ -450,6 +477,8 @@ def run_result(
     extracted: Sequence[Extracted],
     comparison: Comparison,
     channels: Sequence[ChannelPolicy] = (),
+    *,
+    final: bool = True,
 ) -> RunResult:
     """What the run saves; its articles come from the comparison (matched, reprints marked)."""
     errors = [
@@ -466,4 +495,5 @@ def run_result(
         alerts=comparison.alerts,
         errors=errors,
         channels=channels,
+        final=final,
     )

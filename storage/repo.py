@@ -89,7 +89,16 @@ class ArticleRecord:
 
 @dataclass(frozen=True)
 class RunResult:
-    """Everything one monitor run saves, in one transaction."""
+    """What one monitor run saves, in one transaction; or one part of it.
+
+    A run with many new articles saves them a part at a time (``final=False``), so
+    that it never holds all of them in memory: each part is whole (articles, facts,
+    changes, alerts, messages together), the run's counts add up part by part, and
+    the last part (``final=True``, with the feeds' new state) completes the run and
+    releases its topic. A run cut short leaves its saved parts; the next run finds
+    their articles stored and fetches the rest, because the feeds' ETags were not
+    saved.
+    """
 
     run_id: int
     topic: str
@@ -100,6 +109,7 @@ class RunResult:
     errors: Sequence[SourceError] = ()
     channels: Sequence[ChannelPolicy] = ()
     finished_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    final: bool = True
 
 
 @dataclass(frozen=True)
@@ -335,21 +345,28 @@ class Store(RunsMixin, ReviewMixin):
                 session, result.topic, result.run_id, created, result.channels, result.finished_at
             )
             self._save_changes(conn, result)
+            stored_errors = conn.scalar(select(RunRow.errors).where(RunRow.id == result.run_id))
+            errors = [{"source": e.source, "message": e.message} for e in result.errors]
+            # Counts add up over a run's parts; the last part completes the run.
             conn.execute(
                 update(RunRow)
                 .where(RunRow.id == result.run_id)
                 .values(
-                    finished_at=result.finished_at,
-                    state="completed",
-                    feeds_ok=sum(1 for f in result.feeds if f.ok),
-                    feeds_failed=sum(1 for f in result.feeds if not f.ok),
-                    articles_new=articles_new,
-                    facts_new=facts_new,
-                    alerts_new=alerts_new,
-                    errors=[{"source": e.source, "message": e.message} for e in result.errors],
+                    feeds_ok=RunRow.feeds_ok + sum(1 for f in result.feeds if f.ok),
+                    feeds_failed=RunRow.feeds_failed + sum(1 for f in result.feeds if not f.ok),
+                    articles_new=RunRow.articles_new + articles_new,
+                    facts_new=RunRow.facts_new + facts_new,
+                    alerts_new=RunRow.alerts_new + alerts_new,
+                    errors=[*(stored_errors or []), *errors],
+                    **(
+                        {"finished_at": result.finished_at, "state": "completed"}
+                        if result.final
+                        else {}
+                    ),
                 )
             )
-            release_lock(session, result.run_id, result.finished_at)
+            if result.final:
+                release_lock(session, result.run_id, result.finished_at)
         return SavedRun(articles_new, facts_new, alerts_new, alerts_updated, deliveries_new)
 
     def _save_feeds(self, conn: Connection, result: RunResult) -> None:

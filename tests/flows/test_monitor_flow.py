@@ -13,6 +13,7 @@ from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
 
 from flows.cli import app
+from storage import RunResult, SavedRun
 from tests.conftest import DEMO_TOPIC
 
 pytestmark = pytest.mark.flow
@@ -94,6 +95,42 @@ def test_extraction_in_worker_processes_gives_the_same_alerts(
     in_workers = _json(runner, "alerts", "list", "--format", "json")
     assert len(in_workers) >= 7
     assert [a["id"] for a in in_workers] == [a["id"] for a in in_process]
+
+
+def test_a_run_saves_in_parts_and_a_failed_part_keeps_those_before_it(
+    prefect_harness: None, env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts of three articles: the first part is saved when the second fails; the next
+    run stores the rest (the feed's state was not saved) and ends where one part ends."""
+    from storage import Store
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    whole = _json(runner, "alerts", "list", "--format", "json")
+
+    monkeypatch.setenv("PLEDGEWATCH_DATA_DIR", str(env / "parts"))
+    monkeypatch.setenv("PLEDGEWATCH_ARTICLES_PER_PART", "3")
+    save_run = Store.save_run
+    saves: list[bool] = []
+
+    def second_part_fails(store: Store, result: RunResult) -> SavedRun:
+        saves.append(result.final)
+        if len(saves) == 2:
+            raise OSError("disk full")
+        return save_run(store, result)
+
+    monkeypatch.setattr(Store, "save_run", second_part_fails)
+    assert runner.invoke(app, ["demo"]).exit_code != 0
+    assert saves == [False, False]
+    runs = _json(runner, "runs", "list", "--format", "json")
+    assert [(r["state"], r["articles_new"]) for r in runs] == [("failed", 3)]
+
+    monkeypatch.setattr(Store, "save_run", save_run)
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    runs = _json(runner, "runs", "list", "--format", "json")
+    assert [(r["state"], r["articles_new"]) for r in runs] == [("completed", 7), ("failed", 3)]
+    parts = _json(runner, "alerts", "list", "--format", "json")
+    assert sorted(a["id"] for a in parts) == sorted(a["id"] for a in whole)
 
 
 def test_run_goes_on_past_a_broken_feed(

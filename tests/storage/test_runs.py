@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from storage import RunBusy, RunResult, Store
+from storage import RunBusy, RunResult, SourceError, Store
 from tests.storage.test_store import TOPIC, figure_change_result
 
 
@@ -91,3 +91,22 @@ def test_processes_opening_a_new_database_at_once_all_succeed(
     ]
     errors = [p.communicate(timeout=120)[1].decode() for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], errors
+
+
+def test_a_run_saved_in_parts_adds_up_and_completes_with_its_last_part(store: Store) -> None:
+    first = figure_change_result(store, "http://127.0.0.1:1/a", "150000000000")
+    run_id = first.run_id
+    part = replace(first, feeds=(), final=False, errors=[SourceError("http://x/1", "HTTP 404")])
+    assert store.save_run(part).articles_new == 1
+    [running] = store.runs(TOPIC)
+    assert (running.state, running.articles_new, running.finished_at) == ("running", 1, None)
+    with pytest.raises(RunBusy):  # the run still holds its topic between parts
+        store.start_run(TOPIC)
+
+    second = figure_change_result(store, "http://127.0.0.1:1/b", "160000000000", run_id=run_id)
+    saved = store.save_run(replace(second, errors=[SourceError("http://x/2", "timeout")]))
+    assert (saved.articles_new, saved.facts_new) == (1, 1)
+    [done] = store.runs(TOPIC)
+    assert (done.state, done.feeds_ok, done.articles_new, done.facts_new) == ("completed", 1, 2, 2)
+    assert [e.source for e in done.errors] == ["http://x/1", "http://x/2"]
+    store.start_run(TOPIC)  # the last part freed the topic

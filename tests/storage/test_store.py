@@ -43,9 +43,13 @@ def article(
     )
 
 
-def figure_change_result(store: Store, url: str, value: str) -> RunResult:
-    """A run that saw one article stating a new value for the trade target."""
-    run_id = store.start_run(TOPIC)
+def figure_change_result(
+    store: Store, url: str, value: str, *, run_id: int | None = None
+) -> RunResult:
+    """A run (a new one, or ``run_id``) that saw one article stating a new value for
+    the trade target."""
+    if run_id is None:
+        run_id = store.start_run(TOPIC)
     observed = figure(value, url=url)
     change = Change(
         ChangeKind.FIGURE_CHANGED,

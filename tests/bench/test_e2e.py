@@ -1,0 +1,33 @@
+"""bench.e2e end to end on a small corpus, without Prefect: the benchmark itself works,
+in parts and with extraction workers, and its summary line has the agreed shape."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+
+def test_the_plain_benchmark_runs_in_parts_with_workers() -> None:
+    env = {
+        **os.environ,
+        "PLEDGEWATCH_ARTICLES_PER_PART": "8",
+        "PLEDGEWATCH_EXTRACT_MIN_PAGES": "1",
+        "PLEDGEWATCH_EXTRACT_WORKERS": "2",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.e2e", "--articles", "20", "--feeds", "2", "--parts", "plain"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "'entries': 20, 'parts': 3, 'articles_new': 20" in out
+    assert re.search(r"extraction worker processes: [0-9.]+ s CPU", out)
+    assert not re.search(r"extraction worker processes: 0\.00 s CPU", out)
+    last = out.strip().splitlines()[-1]
+    assert re.fullmatch(
+        r"articles/s [0-9.]+; prefect overhead n/a; peak RSS \d+ MB; idle rerun nan s", last
+    ), last
