@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 from alerts.format import format_deadline, format_field, format_value
 from facts.model import (
@@ -33,6 +33,7 @@ from facts.model import (
 )
 
 _CONFIG_TABLE = "alerts.severity"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -278,6 +279,68 @@ def alert_id(topic: str, change: Change) -> str:
     return "a_" + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16]
 
 
+class _RunMemo:
+    """Alert ids and fact ids for the many changes of one run, each worked out once.
+
+    A run's changes are tens of thousands (every contradiction between two outlets)
+    but its alerts a few hundred. An alert id depends only on the change's kind, its
+    facts' keys and compared values, and a contradiction's field (and stated values
+    when it names no other fact): those are the memo's key, with the values as
+    written (class and text), so that nothing alert_id reads is left out of it.
+    A fact's id (a sha256) is read for every source it gives, in every alert.
+    """
+
+    def __init__(self, topic: str) -> None:
+        self.topic = topic
+        # By id(fact): build_alerts keeps every change it reads alive until it
+        # returns, so no id is reused meanwhile. Plain str and int values keep these
+        # dicts out of the garbage collector's way.
+        self._keys: dict[int, str] = {}
+        self._numbers: dict[int, int] = {}  # the fact's kind and values as written
+        self._fact_ids: dict[int, str] = {}
+        self._values: dict[tuple[Any, ...], int] = {}
+        self._alert_ids: dict[tuple[Any, ...], str] = {}
+
+    def _about(self, fact: Fact) -> tuple[str, int]:
+        key = self._keys.get(id(fact))
+        if key is None:
+            written = tuple(
+                None if v is None else (v.__class__, str(v))
+                for v in fact.compared_fields().values()
+            )
+            number = self._values.setdefault((fact.kind, written), len(self._values))
+            self._numbers[id(fact)] = number
+            key = self._keys[id(fact)] = fact.key
+            return key, number
+        return key, self._numbers[id(fact)]
+
+    def alert_id(self, change: Change) -> str:
+        kind = change.kind
+        key, values = self._about(change.observed)
+        memo: tuple[Any, ...]
+        if kind is ChangeKind.CONTRADICTION:
+            field = change.details.get("field")
+            field_name = str(field) if field is not None else None
+            if change.other is not None:
+                other_key, other_values = self._about(change.other)
+                memo = (kind, key, values, field_name, other_key, other_values)
+            else:
+                this, other = change.details.get("this"), change.details.get("other")
+                memo = (kind, key, values, field_name, None, str(this), str(other))
+        else:
+            memo = (kind, key, values)
+        found = self._alert_ids.get(memo)
+        if found is None:
+            found = self._alert_ids[memo] = alert_id(self.topic, change)
+        return found
+
+    def fact_id(self, fact: Fact) -> str:
+        found = self._fact_ids.get(id(fact))
+        if found is None:
+            found = self._fact_ids[id(fact)] = fact.id
+        return found
+
+
 # --- alerts ------------------------------------------------------------------------
 
 
@@ -286,11 +349,48 @@ def _evidence_order(ev: Evidence) -> tuple[bool, date, str]:
     return (ev.published is None, ev.published or date.min, ev.url)
 
 
-def _source(fact: Fact) -> Source:
+def _source(fact: Fact, fact_id: str) -> Source:
     ev = fact.evidence
     return Source(
-        url=ev.url, outlet=ev.outlet, published=ev.published, quote=ev.quote, fact_id=fact.id
+        url=ev.url, outlet=ev.outlet, published=ev.published, quote=ev.quote, fact_id=fact_id
     )
+
+
+def _by_evidence(
+    items: Sequence[_T], fact_of: Callable[[_T], Fact], fact_id: Callable[[Fact], str]
+) -> list[_T]:
+    """``items`` stably sorted by their facts' (_evidence_order, id).
+
+    A fact's id is a sha256 and only breaks ties between facts of one article
+    (same date and URL), so it is worked out for those alone.
+    """
+    facts = [fact_of(item) for item in items]
+    orders = [_evidence_order(fact.evidence) for fact in facts]
+    ranked = sorted(range(len(items)), key=orders.__getitem__)
+    out: list[_T] = []
+    start, end = 0, len(ranked)
+    while start < end:
+        first = ranked[start]
+        stop = start + 1
+        while stop < end and orders[ranked[stop]] == orders[first]:
+            stop += 1
+        if stop - start == 1:
+            out.append(items[first])
+        else:
+            same_article = ranked[start:stop]
+            if any(facts[i] is not facts[first] for i in same_article):
+                same_article.sort(key=lambda i: fact_id(facts[i]))
+            out.extend([items[i] for i in same_article])
+        start = stop
+    return out
+
+
+def _observed(change: Change) -> Fact:
+    return change.observed
+
+
+def _itself(fact: Fact) -> Fact:
+    return fact
 
 
 def _label(fact: Fact) -> str:
@@ -332,20 +432,30 @@ def _summary(change: Change) -> str:
     return " ".join(text.split())
 
 
-def _alert(topic: str, aid: str, members: list[tuple[Change, Severity]]) -> Alert:
-    members.sort(key=lambda m: (*_evidence_order(m[0].observed.evidence), m[0].observed.id))
-    change = members[0][0]
-    severity = max((sev for _, sev in members), key=SEVERITY_RANK.__getitem__)
+def _alert(
+    topic: str,
+    aid: str,
+    members: list[Change],
+    severity: Severity,
+    fact_id: Callable[[Fact], str],
+) -> Alert:
+    """The alert for the changes that share ``aid``, at the loudest of their severities;
+    ``fact_id`` is Fact.id or a memo of it."""
+    members = _by_evidence(members, _observed, fact_id)
+    change = members[0]
 
-    facts = [c.observed for c, _ in members]
-    facts += [c.other for c, _ in members if c.kind is ChangeKind.CONTRADICTION and c.other]
-    facts.sort(key=lambda f: (*_evidence_order(f.evidence), f.id))
+    facts = [c.observed for c in members]
+    facts += [c.other for c in members if c.kind is ChangeKind.CONTRADICTION and c.other]
+    # One fact is in many changes (a report contradicts several others): its later
+    # copies sort after the first and never give a source, so they are dropped here.
+    distinct = list({id(fact): fact for fact in reversed(facts)}.values())
+    distinct.reverse()
     sources: list[Source] = []
     seen_urls: set[str] = set()
-    for fact in facts:
+    for fact in _by_evidence(distinct, _itself, fact_id):
         if fact.evidence.url not in seen_urls:
             seen_urls.add(fact.evidence.url)
-            sources.append(_source(fact))
+            sources.append(_source(fact, fact_id(fact)))
 
     # For a contradiction the "baseline" side is the conflicting source.
     reference = change.other if change.kind is ChangeKind.CONTRADICTION else change.baseline
@@ -372,11 +482,24 @@ def build_alerts(topic: str, changes: Sequence[Change], rules: SeverityRules) ->
     Confirmations are dropped. Changes with the same alert_id are merged: the earliest
     published article is the source, the others corroborate it.
     """
-    groups: dict[str, list[tuple[Change, Severity]]] = {}
+    memo = _RunMemo(topic)
+    groups: dict[str, list[Change]] = {}
+    loudest: dict[str, Severity] = {}
     for change in changes:
         severity = severity_for(change, rules)
-        if severity is not None:
-            groups.setdefault(alert_id(topic, change), []).append((change, severity))
-    alerts = [_alert(topic, aid, members) for aid, members in groups.items()]
+        if severity is None:
+            continue
+        aid = memo.alert_id(change)
+        members = groups.get(aid)
+        if members is None:
+            groups[aid] = [change]
+            loudest[aid] = severity
+            continue
+        members.append(change)
+        if SEVERITY_RANK[severity] > SEVERITY_RANK[loudest[aid]]:
+            loudest[aid] = severity
+    alerts = [
+        _alert(topic, aid, members, loudest[aid], memo.fact_id) for aid, members in groups.items()
+    ]
     alerts.sort(key=lambda a: (-SEVERITY_RANK[a.severity], a.subject, a.id))
     return alerts

@@ -10,7 +10,7 @@ contradiction. Pure: no I/O, deterministic for a given input.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -50,28 +50,126 @@ def _order(fact: Fact) -> tuple[date, str, int]:
     return (ev.published or date.min, ev.url, ev.start)
 
 
-def _stated_fields(reference: Fact, observed: Fact) -> tuple[dict[str, Any], dict[str, Any]]:
+class _Stated:
+    """A fact with what the comparison reads from it, worked out once.
+
+    A run checks each observation against many earlier ones (every distinct value
+    from every outlet of its key), so the compared fields, the outlet and the day
+    are read here rather than at each check.
+    """
+
+    __slots__ = ("day", "fact", "outlet", "values", "written")
+
+    def __init__(self, fact: Fact, written: dict[tuple[Any, ...], int]) -> None:
+        self.fact = fact
+        # The values as equal numbers: what groups observations by stated value.
+        self.values = tuple(fact.compared_fields().values())
+        # The values as written: 1E+11 and 100000000000 are one value but read
+        # differently in a change's details, so they never share a memo entry.
+        # Numbered in ``written`` so that the memos' keys are pairs of ints.
+        exact = (
+            fact.kind,
+            tuple(None if v is None else (v.__class__, str(v)) for v in self.values),
+        )
+        self.written = written.setdefault(exact, len(written))
+        self.outlet = fact.evidence.outlet.casefold()
+        published = fact.evidence.published
+        self.day = published.toordinal() if published is not None else None
+
+
+_UNSET: Any = object()
+
+
+class _Differ:
+    """Field differences between stated values, each distinct pair diffed once.
+
+    The differences depend only on the two facts' compared fields, and a run
+    states few distinct values per key against thousands of observations: memos
+    on the values as written save DeepDiff for all but the first of each pair of
+    facts, and of each pair of values of one field (a thousand pairs of facts
+    differ in a few hundred ways). The mappings it returns are shared: callers
+    read them, never change them.
+    """
+
+    def __init__(self) -> None:
+        self._written: dict[tuple[Any, ...], int] = {}
+        self._changed: dict[tuple[int, int], dict[str, tuple[Any, Any]]] = {}
+        self._disagreement: dict[tuple[int, int], tuple[str, str, str] | None] = {}
+        self._fields: dict[tuple[Any, ...], tuple[Any, Any] | None] = {}
+
+    def stated(self, fact: Fact) -> _Stated:
+        return _Stated(fact, self._written)
+
+    def changed(self, reference: _Stated, observed: _Stated) -> dict[str, tuple[Any, Any]]:
+        pair = (reference.written, observed.written)
+        found = self._changed.get(pair)
+        if found is None:
+            ref, obs = reference.fact, observed.fact
+            found = _changed_fields(
+                ref.kind, ref.compared_fields(), obs.compared_fields(), self._field
+            )
+            self._changed[pair] = found
+        return found
+
+    def _field(self, name: str, old: Any, new: Any) -> tuple[Any, Any] | None:
+        written = (name, old.__class__, str(old), new.__class__, str(new))
+        found = self._fields.get(written, _UNSET)
+        if found is _UNSET:
+            found = self._fields[written] = _field_change(name, old, new)
+        return found
+
+    def disagreement(self, a: _Stated, b: _Stated) -> tuple[str, str, str] | None:
+        """(field, a's value, b's value) when two sources state the fact differently."""
+        pair = (a.written, b.written)
+        found = self._disagreement.get(pair, _UNSET)
+        if found is _UNSET:
+            found = _disagreement(self.changed(a, b))
+            self._disagreement[pair] = found
+        return found
+
+
+def _stated_fields(
+    ref: dict[str, Any], obs: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The fields both facts state: an observation that gives no deadline does
     not move the deadline."""
-    ref = reference.compared_fields()
-    obs = observed.compared_fields()
     keys = [k for k in obs if obs[k] is not None and ref.get(k) is not None]
     return {k: ref[k] for k in keys}, {k: obs[k] for k in keys}
 
 
-def _changed_fields(reference: Fact, observed: Fact) -> dict[str, tuple[Any, Any]]:
+def _field_change(name: str, old: Any, new: Any) -> tuple[Any, Any] | None:
+    """(old, new) where DeepDiff finds that one field changed (in value or type)."""
+    diff = DeepDiff({name: old}, {name: new}, ignore_order=True)
+    for report in ("values_changed", "type_changes"):
+        for change in diff.get(report, {}).values():
+            return change["old_value"], change["new_value"]
+    return None
+
+
+def _changed_fields(
+    kind: FactKind,
+    reference: dict[str, Any],
+    observed: dict[str, Any],
+    field_change: Callable[[str, Any, Any], tuple[Any, Any] | None] = _field_change,
+) -> dict[str, tuple[Any, Any]]:
+    """Changed compared fields, (old, new) by name; ``kind`` is the reference's.
+
+    DeepDiff compares a dict key by key, so each stated field is diffed on its own
+    (``field_change``, which may remember pairs of values), and only where the two
+    values are not the same value of the same type: there DeepDiff finds nothing.
+    """
     ref, obs = _stated_fields(reference, observed)
     if ref == obs:
         return {}  # most observations restate: skip DeepDiff's ~0.1 ms where nothing differs
-    diff = DeepDiff(ref, obs, ignore_order=True)
     changed: dict[str, tuple[Any, Any]] = {}
-    for path, change in diff.get("values_changed", {}).items():
-        name = path.removeprefix("root['").removesuffix("']")
-        changed[name] = (change["old_value"], change["new_value"])
-    for path, change in diff.get("type_changes", {}).items():
-        name = path.removeprefix("root['").removesuffix("']")
-        changed[name] = (change["old_value"], change["new_value"])
-    if reference.kind is FactKind.COMMITMENT and "status" in changed:
+    for name, old in ref.items():
+        new = obs[name]
+        if old.__class__ is new.__class__ and old == new:
+            continue
+        found = field_change(name, old, new)
+        if found is not None:
+            changed[name] = found
+    if kind is FactKind.COMMITMENT and "status" in changed:
         old, new = changed["status"]
         if STATUS_RANK[Status(old)] == STATUS_RANK[Status(new)]:
             del changed["status"]  # agreed vs pledged: the same rung
@@ -93,8 +191,9 @@ def _relative(old: Decimal, new: Decimal) -> str | None:
     return str(((new - old) / old).quantize(Decimal("0.0001")).normalize())
 
 
-def _changes_against(reference: Fact, observed: Fact) -> list[Change]:
-    changed = _changed_fields(reference, observed)
+def _changes_against(ref: _Stated, obs: _Stated, differ: _Differ) -> list[Change]:
+    reference, observed = ref.fact, obs.fact
+    changed = differ.changed(ref, obs)
     if not changed:
         return [Change(ChangeKind.CONFIRMED, observed, baseline=reference)]
     out: list[Change] = []
@@ -134,9 +233,9 @@ def _changes_against(reference: Fact, observed: Fact) -> list[Change]:
     return out
 
 
-def _disagreement(a: Fact, b: Fact) -> tuple[str, str, str] | None:
-    """(field, a's value, b's value) when two sources state the fact differently."""
-    changed = _changed_fields(a, b)
+def _disagreement(changed: dict[str, tuple[Any, Any]]) -> tuple[str, str, str] | None:
+    """(field, a's value, b's value) when two sources state the fact differently,
+    from the fields that differ between a and b."""
     for name in ("value", "value_max", "deadline"):
         if name in changed:
             old, new = changed[name]
@@ -150,11 +249,10 @@ def _disagreement(a: Fact, b: Fact) -> tuple[str, str, str] | None:
     return None
 
 
-def _close_in_time(a: Fact, b: Fact, days: int) -> bool:
-    pa, pb = a.evidence.published, b.evidence.published
-    if pa is None or pb is None:
+def _close_in_time(a: _Stated, b: _Stated, days: int) -> bool:
+    if a.day is None or b.day is None:
         return False
-    return abs((pa - pb).days) <= days
+    return abs(a.day - b.day) <= days
 
 
 def compare(
@@ -170,33 +268,40 @@ def compare(
     produce no changes themselves.
     """
     opts = options or CompareOptions()
-    reference: dict[str, Fact] = {}
+    differ = _Differ()
+    reference: dict[str, _Stated] = {}
     for fact in baseline:
-        reference.setdefault(fact.key, fact)
+        key = fact.key
+        if key not in reference:
+            reference[key] = differ.stated(fact)
     seen: dict[str, _Seen] = {}
     for fact in sorted(prior, key=_order):
-        seen.setdefault(fact.key, _Seen()).add(fact)
+        seen.setdefault(fact.key, _Seen()).add(differ.stated(fact))
 
     changes: list[Change] = []
-    for obs in sorted(observed, key=_order):
+    for fact in sorted(observed, key=_order):
         # "Prices rose 5 per cent" has subject "change in unknown": no subject either.
-        if obs.subject.removeprefix(CHANGE_PREFIX) == UNKNOWN_SUBJECT:
+        if fact.subject.removeprefix(CHANGE_PREFIX) == UNKNOWN_SUBJECT:
             continue
-        earlier = seen.setdefault(obs.key, _Seen())
-        changes.extend(_contradictions(obs, earlier, opts))
-        base = reference.get(obs.key)
+        key = fact.key
+        obs = differ.stated(fact)
+        earlier = seen.setdefault(key, _Seen())
+        changes.extend(_contradictions(obs, earlier, opts, differ))
+        base = reference.get(key)
         if base is not None:
-            changes.extend(_changes_against(base, obs))
+            changes.extend(_changes_against(base, obs, differ))
         elif earlier.first is not None:
             first = earlier.first
-            if _disagreement(first, obs) is None:
-                changes.append(_new_fact_change(obs))
-            elif not _is_contradiction(first, obs, opts):
+            if differ.disagreement(first, obs) is None:
+                changes.append(_new_fact_change(fact))
+            elif not _is_contradiction(first, obs, opts, differ):
                 changes.extend(
-                    c for c in _changes_against(first, obs) if c.kind is not ChangeKind.CONFIRMED
+                    c
+                    for c in _changes_against(first, obs, differ)
+                    if c.kind is not ChangeKind.CONFIRMED
                 )
         else:
-            changes.append(_new_fact_change(obs))
+            changes.append(_new_fact_change(fact))
         earlier.add(obs)
     return [c for c in changes if c.kind is not ChangeKind.NEW_FIGURE or _tracked(c, opts)]
 
@@ -212,11 +317,11 @@ def _new_fact_change(obs: Fact) -> Change:
     return Change(kind, obs)
 
 
-def _is_contradiction(a: Fact, b: Fact, opts: CompareOptions) -> bool:
+def _is_contradiction(a: _Stated, b: _Stated, opts: CompareOptions, differ: _Differ) -> bool:
     return (
-        a.evidence.outlet.casefold() != b.evidence.outlet.casefold()
+        a.outlet != b.outlet
         and _close_in_time(a, b, opts.contradiction_window_days)
-        and _disagreement(a, b) is not None
+        and differ.disagreement(a, b) is not None
     )
 
 
@@ -231,30 +336,47 @@ class _Seen:
     the same contradictions: the latest is the closest in time.
     """
 
+    __slots__ = ("first", "latest")
+
     def __init__(self) -> None:
-        self.first: Fact | None = None
-        self.latest: dict[tuple[Any, ...], dict[str, Fact]] = {}
+        self.first: _Stated | None = None
+        self.latest: dict[tuple[Any, ...], dict[str, _Stated]] = {}
 
-    def add(self, fact: Fact) -> None:
+    def add(self, stated: _Stated) -> None:
         if self.first is None:
-            self.first = fact
-        signature = tuple(fact.compared_fields().values())
-        self.latest.setdefault(signature, {})[fact.evidence.outlet.casefold()] = fact
+            self.first = stated
+        self.latest.setdefault(stated.values, {})[stated.outlet] = stated
 
 
-def _contradictions(obs: Fact, earlier: _Seen, opts: CompareOptions) -> list[Change]:
+def _contradictions(
+    obs: _Stated, earlier: _Seen, opts: CompareOptions, differ: _Differ
+) -> list[Change]:
     """One contradiction per distinct earlier value that a close-in-time report from
     another outlet stated: the alert (one per pair of values) collects the sources."""
     out: list[Change] = []
+    day = obs.day
+    if day is None:
+        return out  # undated: close in time to nothing
+    days = opts.contradiction_window_days
+    outlet = obs.outlet
+    # Reports of the same values as this one state no field differently.
+    same = earlier.latest.get(obs.values)
     for by_outlet in earlier.latest.values():
+        if by_outlet is same:
+            continue
         for other in by_outlet.values():
-            if not _is_contradiction(other, obs, opts):
+            # _is_contradiction, inlined: this loop runs for every earlier value and
+            # outlet of the key, and most fail the cheap tests.
+            if other.outlet == outlet or other.day is None or abs(other.day - day) > days:
                 continue
-            found = _disagreement(other, obs)
-            assert found is not None
+            found = differ.disagreement(other, obs)
+            if found is None:
+                continue
             field_name, theirs, ours = found
             details = {"field": field_name, "this": ours, "other": theirs}
-            out.append(Change(ChangeKind.CONTRADICTION, obs, other=other, details=details))
+            out.append(
+                Change(ChangeKind.CONTRADICTION, obs.fact, other=other.fact, details=details)
+            )
             break
     return out
 

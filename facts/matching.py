@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from facts.figures import CHANGE_PREFIX
 from facts.model import Fact, FactKind, unit_dimension
@@ -57,6 +57,54 @@ def key_shape(key: str) -> tuple[tuple[str, ...], str] | None:
     return None
 
 
+class _Known:
+    """The subjects known for one shape, in the order they became known.
+
+    A run matches each new subject against every known one, and a store's subjects
+    grow with every run; so each known subject's words are split once, subjects
+    are grouped by their number of content words (similar() compares only counts
+    within a factor of two), and rapidfuzz scores a group in one call.
+    """
+
+    def __init__(self) -> None:
+        self.subjects: list[str] = []
+        self.names: set[str] = set()
+        # word count -> (positions in ``subjects``, content words joined)
+        self._by_count: dict[int, tuple[list[int], list[str]]] = {}
+
+    def add(self, subject: str) -> None:
+        if subject in self.names:
+            return
+        self.names.add(subject)
+        words = _words(subject)
+        if len(words) >= 2:  # fewer: similar() to nothing
+            positions, texts = self._by_count.setdefault(len(words), ([], []))
+            positions.append(len(self.subjects))
+            texts.append(" ".join(words))
+        self.subjects.append(subject)
+
+    def first_similar(self, subject: str) -> str | None:
+        """The earliest known subject that similar() pairs with ``subject``."""
+        words = _words(subject)
+        if len(words) < 2:
+            return None
+        text = " ".join(words)
+        best: int | None = None
+        for count, (positions, texts) in self._by_count.items():
+            if min(count, len(words)) * 2 < max(count, len(words)):
+                continue
+            # One point under the threshold picks the candidates; the scorer called
+            # as similar() calls it decides, so a rounding apart cannot differ.
+            for _, _, i in process.extract(
+                text, texts, scorer=fuzz.token_set_ratio, score_cutoff=THRESHOLD - 1, limit=None
+            ):
+                if (best is None or positions[i] < best) and fuzz.token_set_ratio(
+                    text, texts[i]
+                ) >= THRESHOLD:
+                    best = positions[i]
+        return None if best is None else self.subjects[best]
+
+
 def canonicalize(
     observed: Sequence[Fact],
     references: Iterable[Fact],
@@ -70,28 +118,35 @@ def canonicalize(
     reference for the ones after it, so ten outlets' wordings of one new commitment,
     in one run or many, end up as one tracked fact.
     """
-    known: dict[tuple[str, ...], list[str]] = {}
+    known: dict[tuple[str, ...], _Known] = {}
+
+    def of_shape(fact_shape: tuple[str, ...]) -> _Known:
+        found = known.get(fact_shape)
+        if found is None:
+            found = known[fact_shape] = _Known()
+        return found
+
     for fact in references:
-        subjects = known.setdefault(shape(fact), [])
-        if fact.subject not in subjects:
-            subjects.append(fact.subject)
+        of_shape(shape(fact)).add(fact.subject)
     for key in known_keys:
         parsed = key_shape(key)
         if parsed is not None:
-            subjects = known.setdefault(parsed[0], [])
-            if parsed[1] not in subjects:
-                subjects.append(parsed[1])
+            of_shape(parsed[0]).add(parsed[1])
     out: list[Fact] = []
     for fact in observed:
         base = fact.subject.removeprefix(CHANGE_PREFIX)
-        subjects = known.setdefault(shape(fact), [])
-        if base == UNKNOWN_SUBJECT or fact.subject in tracked_subjects or fact.subject in subjects:
+        subjects = of_shape(shape(fact))
+        if (
+            base == UNKNOWN_SUBJECT
+            or fact.subject in tracked_subjects
+            or fact.subject in subjects.names
+        ):
             out.append(fact)
             continue
-        match = next((s for s in subjects if similar(fact.subject, s)), None)
+        match = subjects.first_similar(fact.subject)
         if match is not None:
             fact = replace(fact, subject=match)
         else:
-            subjects.append(fact.subject)
+            subjects.add(fact.subject)
         out.append(fact)
     return out

@@ -310,6 +310,39 @@ def test_build_alerts_is_deterministic_across_calls_and_input_order() -> None:
     assert [a.id for a in first] == [a.id for a in build_alerts(TOPIC, _mixed_changes(), RULES)]
 
 
+def test_build_alerts_groups_changes_as_alert_id_does() -> None:
+    """Many changes that share facts (as a run's contradictions do), values written two
+    ways: one alert per alert_id, each with the sources of exactly its changes."""
+    rng = random.Random(11)
+    written = {"12": ["12", "1.2E+1"], "21": ["21", "2.1E+1"], "30": ["30", "3E+1"]}
+    reports = [
+        figure(
+            rng.choice(written[rng.choice(sorted(written))]),
+            subject=rng.choice(["agreements", "pacts"]),
+            unit="count",
+            figure_kind=FigureKind.ACTUAL,
+            url=f"https://n{i % 7}.example/{i}",
+            outlet=f"outlet {i % 7}",
+            published=rng.choice([None, date(2025, 12, 6), date(2025, 12, 7)]),
+        )
+        for i in range(40)
+    ]
+    changes = [Change(ChangeKind.NEW_FIGURE, f) for f in reports[:10]]
+    for _ in range(300):
+        this, other = rng.sample(reports, 2)
+        if this.compared_fields()["value"] != other.compared_fields()["value"]:
+            changes.append(contradiction(this, other))
+    alerts = build_alerts(TOPIC, changes, RULES)
+    expected: dict[str, set[str]] = {}
+    for change in changes:
+        urls = expected.setdefault(alert_id(TOPIC, change), set())
+        urls.add(change.observed.evidence.url)
+        if change.other is not None:
+            urls.add(change.other.evidence.url)
+    assert {a.id: {s.url for s in a.sources} for a in alerts} == expected
+    assert len(alerts) < len(changes)
+
+
 def test_a_target_that_changes_currency_is_high_whatever_the_number() -> None:
     from tests.factories import baseline_figure, figure
 

@@ -280,6 +280,55 @@ class TestBetweenSources:
         b = figure("2", subject="x", outlet="B", url="https://b.example/1", published=None)
         assert ChangeKind.CONTRADICTION not in _kinds(compare([], [a, b]))
 
+    def test_each_source_is_quoted_as_it_wrote_the_value(self) -> None:
+        # 2.1E+10 and 21000000000 are one value, but a contradiction shows each
+        # source's own writing: field differences are remembered per value as written.
+        def report(value: str, outlet: str, day: int) -> Fact:
+            return figure(
+                value,
+                subject="agreements value",
+                outlet=outlet,
+                url=f"https://{outlet.lower()}.example/1",
+                published=date(2025, 12, day),
+            )
+
+        a, b = report("1.2E+10", "A", 6), report("2.1E+10", "B", 6)
+        c, d = report("21000000000", "C", 7), report("12000000000", "D", 7)
+        found = [
+            (ch.observed, ch.other, ch.details)
+            for ch in compare([], [d, c, b, a])
+            if ch.kind is ChangeKind.CONTRADICTION
+        ]
+        assert found == [
+            (b, a, {"field": "value", "this": "2.1E+10", "other": "1.2E+10"}),
+            (c, a, {"field": "value", "this": "21000000000", "other": "1.2E+10"}),
+            (d, b, {"field": "value", "this": "12000000000", "other": "2.1E+10"}),
+        ]
+
+    def test_a_value_and_a_deadline_differing_both_count(self) -> None:
+        a = figure("1.2E+10", subject="x", deadline="2030", outlet="A", url="https://a.example/1")
+        b = figure("2.1E+10", subject="x", deadline="2032", outlet="B", url="https://b.example/1")
+        c = figure("2.1E+10", subject="x", deadline="2030", outlet="C", url="https://c.example/1")
+        changes = compare([figure("1.2E+10", subject="x", deadline="2030", **BASE)], [a, b, c])
+        assert _kinds(changes) == [
+            ChangeKind.CONFIRMED,
+            ChangeKind.CONTRADICTION,
+            ChangeKind.FIGURE_CHANGED,
+            ChangeKind.DEADLINE_MOVED,
+            ChangeKind.CONTRADICTION,
+            ChangeKind.CONTRADICTION,
+            ChangeKind.FIGURE_CHANGED,
+        ]
+        # The value is the first field a disagreement names, whatever else differs.
+        assert changes[1].details == {"field": "value", "this": "2.1E+10", "other": "1.2E+10"}
+        assert changes[3].details["deadline"] == {
+            "old": "2030",
+            "new": "2032",
+            "direction": "later",
+        }
+        assert (changes[4].other, changes[5].other) == (a, b)
+        assert changes[5].details == {"field": "deadline", "this": "2030", "other": "2032"}
+
 
 class TestPrior:
     def test_prior_observations_fix_the_tracked_value(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import date
 
@@ -73,6 +74,51 @@ def test_find_reprints_points_every_copy_at_the_original() -> None:
     found = find_reprints([("b", copy), ("c", h)], known=[("a", h)])
     assert found == {"b": "a", "c": "a"}
     assert find_reprints([("x", h), ("y", copy)], known=[]) == {"y": "x"}
+
+
+def test_find_reprints_takes_the_earliest_near_article_as_a_scan_would() -> None:
+    """Against a scan of every earlier article, on fingerprints 0 to 20 bits apart
+    (the threshold is 12), some of them 0, which is near nothing."""
+    rng = random.Random(5)
+
+    def scan(new: list[tuple[str, int]], known: list[tuple[str, int]]) -> dict[str, str]:
+        originals, found = list(known), {}
+        for url, h in new:
+            match = next((u for u, o in originals if is_near_duplicate(o, h)), None)
+            if match is None:
+                originals.append((url, h))
+            else:
+                found[url] = found.get(match, match)
+        return found
+
+    def copy(stories: list[int]) -> int:
+        h = rng.choice(stories)
+        for _ in range(rng.choice([0, 1, 6, 11, 12, 12, 13, 20])):
+            h ^= 1 << rng.randrange(64)
+        return h
+
+    for _ in range(200):
+        stories = [rng.getrandbits(64) for _ in range(rng.randint(1, 6))] + [0]
+        known = [(f"https://k/{i}", copy(stories)) for i in range(rng.randint(0, 30))]
+        new = [(f"https://n/{i}", copy(stories)) for i in range(rng.randint(0, 30))]
+        assert find_reprints(new, known) == scan(new, known)
+
+
+def test_canonicalize_takes_the_earliest_similar_subject() -> None:
+    # Both known subjects are similar to the new one; the one known first wins, even
+    # when it has a different number of words and the later one scores higher.
+    first = commitment(Status.AGREED, subject="chennai vladivostok maritime corridor")
+    second = commitment(Status.AGREED, subject="vladivostok maritime corridor")
+    seen = commitment(Status.SIGNED, subject="maritime corridor to vladivostok")
+    assert similar(seen.subject, first.subject) and similar(seen.subject, second.subject)
+    [a] = canonicalize([seen], [first, second], tracked_subjects=frozenset())
+    [b] = canonicalize([seen], [second, first], tracked_subjects=frozenset())
+    assert (a.subject, b.subject) == (first.subject, second.subject)
+    # A subject learned in the run is matched like a known one, and after them.
+    fresh = commitment(Status.SIGNED, subject="rupee rouble payment mechanism")
+    again = commitment(Status.SIGNED, subject="rupee-rouble payment mechanism")
+    [c, d] = canonicalize([fresh, again], [first], tracked_subjects=frozenset())
+    assert (c.subject, d.subject) == (fresh.subject, fresh.subject)
 
 
 def test_a_passed_deadline_is_raised_while_the_commitment_is_open() -> None:
