@@ -415,7 +415,7 @@ def report_data(
     errors: Sequence[SourceError],
     saved: SavedRun,
 ) -> ReportData:
-    alerts = [a for a in (rt.store.alert(i) for i in dict.fromkeys(alert_ids)) if a is not None]
+    alerts = rt.store.alerts_by_id(alert_ids)
     confirmations: dict[str, set[str]] = {}
     for change in changes:
         if change.kind is ChangeKind.CONFIRMED:

@@ -125,6 +125,7 @@ def test_the_same_change_from_another_article_adds_a_source_not_an_alert(store: 
     [alert] = store.alerts(TOPIC)
     assert [s.url for s in alert.sources] == ["http://127.0.0.1:1/a", "http://127.0.0.1:1/b"]
     assert store.alert(alert.id) == alert
+    assert store.alerts_by_id(["a_missing", alert.id, alert.id]) == [alert]
 
 
 def test_known_entries_by_url_or_guid(store: Store) -> None:
