@@ -1,5 +1,9 @@
 """The fact ledger page: every tracked fact of a topic's alerts, as a timeline.
 
+Each fact lists its latest observations (flows/review.py's LEDGER_ROWS) and says how
+many earlier ones there are: a fact repeated by every article would otherwise make
+the page, and the time to write it after every run, grow without end.
+
 Pure: flows/ gathers the entries from storage and writes the file beside the
 reports, which link each alert to its fact's entry (id = the tracked-fact id).
 """
@@ -24,8 +28,10 @@ class LedgerEntry:
     baseline: Fact | None
     # (accepted at, by whom, the new baseline fact, the one it replaced)
     accepted: Sequence[tuple[datetime, str, Fact, Fact | None]]
-    # (observation, the url it reprints or None)
+    # (observation, the url it reprints or None): the latest ones, oldest first
     observations: Sequence[tuple[Fact, str | None]]
+    # older observations not listed (``pledgewatch facts show <id>`` lists them all)
+    earlier: int = 0
 
 
 def _day(day: date | None) -> str:
@@ -56,10 +62,16 @@ def _entry(entry: LedgerEntry) -> str:
         if reprint_of:
             who += ' <span class="muted">(reprint)</span>'
         rows.append(_row(_day(ev.published), who, format_value(fact), ev.quote))
+    earlier = (
+        f'<p class="muted">The {entry.earlier} earlier observations are not listed: '
+        f"<code>pledgewatch facts show {h(entry.id)}</code> lists them all.</p>"
+        if entry.earlier
+        else ""
+    )
     return (
         f'<article class="card" id="{h(entry.id)}"><header><h3>{h(clean_text(entry.subject))}'
         f'</h3></header><p class="kind">{h(clean_text(entry.key))} · {h(entry.id)}</p>'
-        "<table><thead><tr><th>Date</th><th>Source</th><th>Value</th><th>Sentence</th></tr>"
+        f"{earlier}<table><thead><tr><th>Date</th><th>Source</th><th>Value</th><th>Sentence</th></tr>"
         "</thead><tbody>" + "".join(rows) + "</tbody></table></article>"
     )
 

@@ -121,6 +121,10 @@ def _baseline_in_force(store: Store, topic: Topic) -> list[Fact]:
     return with_accepted(load_baseline_facts(topic), accepted)
 
 
+# Observations of a fact listed on the ledger page; `facts show` lists them all.
+LEDGER_ROWS = 50
+
+
 def ledger_entries(store: Store, topic: Topic) -> list[LedgerEntry]:
     """The ledger of every tracked fact that one of the topic's alerts is about.
 
@@ -129,13 +133,14 @@ def ledger_entries(store: Store, topic: Topic) -> list[LedgerEntry]:
     reads every stored key).
     """
     keys = [key for key in store.alert_keys(topic.name) if not key.startswith("source|")]
+    counts = store.observation_counts(topic.name)
     baseline = {f.key: f for f in load_baseline_facts(topic)}
     accepted: dict[str, list[AcceptedChange]] = {}
     for change in store.accepted_changes(topic.name):
         accepted.setdefault(change.key, []).append(change)
     entries = []
     for key in keys:
-        observations = store.observations(topic.name, key)
+        observations = store.observations(topic.name, key, latest=LEDGER_ROWS)
         first = baseline.get(key) or (observations[0].fact if observations else None)
         entries.append(
             LedgerEntry(
@@ -148,6 +153,7 @@ def ledger_entries(store: Store, topic: Topic) -> list[LedgerEntry]:
                     for a in accepted.get(key, [])
                 ],
                 observations=[(o.fact, o.reprint_of) for o in observations],
+                earlier=counts.get(key, 0) - len(observations),
             )
         )
     return entries

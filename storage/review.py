@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from facts.model import Fact
@@ -134,18 +134,34 @@ class ReviewMixin:
         with Session(self.engine) as session, session.begin():
             _audit(session, actor, action, topic, target, **details)
 
-    def observations(self, topic: str, key: str) -> list[Observation]:
-        """Every stored observation of ``key``, oldest first, with reprint marks."""
+    def observations(self, topic: str, key: str, *, latest: int | None = None) -> list[Observation]:
+        """The stored observations of ``key``, oldest first, with reprint marks: all of
+        them, or the ``latest`` ones."""
+        order = (FactRow.published, FactRow.url, FactRow.span_start)
         with Session(self.engine) as session:
             query = (
                 select(FactRow, ArticleRow.reprint_of)
                 .outerjoin(ArticleRow, ArticleRow.id == FactRow.article_id)
                 .where(FactRow.topic == topic, FactRow.key == key)
-                .order_by(FactRow.published, FactRow.url, FactRow.span_start)
             )
-            return [
+            if latest is None:
+                query = query.order_by(*order)
+            else:
+                query = query.order_by(*(c.desc() for c in order)).limit(latest)
+            found = [
                 Observation(fact_from_row(row), reprint) for row, reprint in session.execute(query)
             ]
+        return found if latest is None else found[::-1]
+
+    def observation_counts(self, topic: str) -> dict[str, int]:
+        """key -> how many observations of it are stored."""
+        with Session(self.engine) as session:
+            query = (
+                select(FactRow.key, func.count())
+                .where(FactRow.topic == topic)
+                .group_by(FactRow.key)
+            )
+            return {key: int(n) for key, n in session.execute(query)}
 
     def alert_keys(self, topic: str) -> list[str]:
         """The fact keys the topic's alerts are about, sorted: the ledger's entries,

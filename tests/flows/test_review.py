@@ -6,10 +6,12 @@ from dataclasses import replace
 
 import pytest
 
+import flows.review
+from alerts import render_ledger_html
 from facts.model import ChangeKind, Fact, tracked_id
 from flows import steps
 from flows.config import Topic, load_baseline_facts
-from flows.review import ReviewError, accept, baseline_diff, ledger
+from flows.review import ReviewError, accept, baseline_diff, ledger, ledger_entries
 from storage import ArticleRecord
 from tests.flows.conftest import run_pipeline
 
@@ -96,3 +98,18 @@ def _demo_articles(
         ev = facts[0].evidence
         out.append((ArticleRecord(url, "title", ev.outlet, ev.published, "", "0" * 64), facts))
     return out
+
+
+def test_the_ledger_page_lists_each_facts_latest_observations_and_counts_the_rest(
+    runtime: steps.Runtime, topic: Topic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_pipeline(runtime, topic)
+    every = ledger(runtime.store, topic, TRADE).observations
+    assert len(every) >= 4
+    monkeypatch.setattr(flows.review, "LEDGER_ROWS", 2)
+    [entry] = [e for e in ledger_entries(runtime.store, topic) if e.key == TRADE]
+    assert [fact for fact, _ in entry.observations] == [o.fact for o in every[-2:]]
+    assert entry.earlier == len(every) - 2
+    page = render_ledger_html("t", [entry])
+    assert f"The {len(every) - 2} earlier observations are not listed" in page
+    assert page.count("<mark>") == 1 + 2  # the baseline, then the two latest
