@@ -89,6 +89,9 @@ def extract_page(job: PageJob, vocabulary: Vocabulary) -> PageResult:
         )
     except ArticleParseError as exc:
         return PageFailure(job.url, str(exc))
+    except Exception as exc:  # a parser bug on one odd page never stops the run
+        log.exception("reading the article of %s failed", job.url)
+        return PageFailure(job.url, f"article extraction failed: {type(exc).__name__}: {exc}")
     try:
         facts = extract_facts(
             content.text,

@@ -1,7 +1,7 @@
 """ingest: the outside world coming in.
 
 Guarded HTTP fetch (limits, SSRF guard, conditional GET), feed parsing (feedparser over
-bytes we fetched) and article text from HTML (beautifulsoup4 + lxml). Imports nothing
+bytes we fetched) and article text from HTML (lxml; bs4 detects the encoding). Imports nothing
 from the rest of pledgewatch and reads no environment: settings come in as arguments.
 """
 

@@ -1,26 +1,30 @@
 """Article text and metadata from an HTML page.
 
-One BeautifulSoup parse (lxml parser) per page: metadata is read first (JSON-LD lives
-in <script>, the headline and byline often sit in <header>, both of which are dropped
-later), then page furniture is removed and the article body turned into paragraphs.
+One lxml parse per page, read in place: metadata first (JSON-LD lives in <script>, the headline
+and byline often sit in <header>, both page furniture), then the article body is turned into
+paragraphs, furniture skipped on the way rather than cut out of the tree.
 
-The text is one paragraph per block element, joined with a blank line, whitespace
-collapsed inside each paragraph: downstream, fact evidence is stored as character
-spans into this text, so the same page must always give the same string.
+The text is one paragraph per block element, joined with a blank line, whitespace collapsed
+inside each paragraph: fact evidence is stored as character spans into this text, so the same
+page must always give the same string. The rules were first written against a BeautifulSoup
+tree (lxml parser): _parse and _strings read it as bs4 did (bar a <!DOCTYPE> in mid-page).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.dammit import EncodingDetector
+from lxml import etree
 
 from ingest._text import collapse_whitespace
 from ingest.errors import ArticleParseError
@@ -28,40 +32,52 @@ from ingest.urls import canonical_url, is_http_url
 
 __all__ = ["ArticleContent", "extract_article"]
 
-# Elements that are never article text, dropped with everything inside.
+# Elements that are never article text, skipped with everything inside.
 # fmt: off
 _DROP_TAGS = frozenset({
     "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
     "iframe", "svg", "button", "object", "embed", "canvas", "dialog", "select",
 })
-# fmt: on
 # Class/id tokens of page furniture. Matched as whole tokens of the class or id
 # ("ad-slot" -> ad, slot; "adBanner" -> ad, banner), never as substrings, so
 # "headline", "shadow" or "download" do not match "ad".
-# fmt: off
 _JUNK_TOKENS = frozenset({
     "ad", "ads", "advert", "adverts", "advertisement", "advertising", "promo", "promos",
     "sponsored", "related", "share", "sharing", "social", "cookie", "cookies", "consent",
     "newsletter", "subscribe", "subscription", "comment", "comments", "breadcrumb",
     "breadcrumbs", "menu", "sidebar",
 })
-# fmt: on
-# Never removed for their class or id: the containers the text is taken from.
+# Never furniture for their class or id: the containers the text is taken from.
 _KEEP_TAGS = frozenset({"html", "body", "main", "article"})
 # Each of these becomes one paragraph of the text.
 _BLOCKS = frozenset({"p", "h2", "h3", "h4", "li", "blockquote", "figcaption"})
 # Used only when a page has none of the above (text in bare <div>s).
-# fmt: off
 _FALLBACK_BLOCKS = _BLOCKS | frozenset({
     "div", "section", "td", "th", "dd", "dt", "pre", "h1", "h5", "h6", "address", "article",
     "main", "body",
 })
 # fmt: on
+_CONTAINERS = frozenset({"script", "style", "template", "rt", "rp"})  # hold no text
+_PRESERVE = frozenset({"pre", "textarea"})  # where whitespace strings keep their length
+_ASCII_SPACES = " \n\t\f\r"
+_WALK = ("start", "end", "comment", "pi")  # a comment's (or PI's) tail is a string
+_BR, _END = object(), object()  # stand in for a block in _strings and _paragraphs
+_Strings = Iterator[tuple[Any, str]]
+# huge_tree: libxml2's tree goes 2048 levels deep, not 256 (bs4's had no limit, deeper is lost).
+# It lifts a 10 MB limit on one text or attribute too, kept by bs4's parse: not in pages this small.
+_HUGE_TREE_SAFE = 3_000_000
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
+_CSS_SPACE = re.compile(r"[ \t\r\n\f]")  # what separates the tokens of a CSS [a~=b]
 _BY_PREFIX = re.compile(r"^by\s+", re.IGNORECASE)
 _MAX_BYLINE = 200
 _JSON_LD_BUDGET = 10_000  # nodes visited per JSON-LD block: bounded work on odd pages
+# Wider than the selector they stand for (substrings, not tokens): _byline decides.
+_BYLINE = "descendant-or-self::*[(self::a and contains(@rel, 'author'))"
+_BYLINES = etree.XPath(_BYLINE + " or contains(@itemprop, 'author') or contains(@class, 'byline')]")
+_DATE_PUBLISHED = etree.XPath("descendant-or-self::*[@itemprop = 'datePublished']")
+_ARTICLE_BODIES = etree.XPath("descendant-or-self::*[@itemprop = 'articleBody']")
+_WRAPS_ARTICLE = etree.XPath("boolean(.//article | .//main | .//*[@itemprop = 'articleBody'])")
 
 
 @dataclass(frozen=True)
@@ -88,24 +104,25 @@ def extract_article(
     """
     if not html.strip():
         raise ArticleParseError(url, "empty page")
-    soup = BeautifulSoup(html, "lxml")
-    meta = _meta_values(soup)
+    root = _parse(html)
+    meta = _meta_values(root)
+    article = next(root.iter("article"), None)  # the first: where byline and time are sought
 
-    title = meta.get("og:title") or _text_of(soup.find("h1")) or _text_of(soup.title)
+    title = meta.get("og:title") or collapse_whitespace(_get_text(next(root.iter("h1"), None), " "))
+    title = title or collapse_whitespace(_get_text(next(root.iter("title"), None), " "))
     published = _first_datetime(
         [
             meta.get("article:published_time"),
-            _itemprop_date(soup),
-            *_json_ld_dates(soup),
-            _first_time_datetime(soup),
+            _itemprop_date(root),
+            *_json_ld_dates(root),
+            _first_time_datetime(root, article),
         ]
     ) or _as_utc(fallback_published)
     outlet = meta.get("og:site_name") or meta.get("application-name") or _host(url)
-    byline = _byline(soup, meta)
-    canonical = _canonical(soup, url)
+    byline = _byline(root, article, meta)
+    canonical = _canonical(root, url)
 
-    _remove_junk(soup)
-    text = _body_text(soup)
+    text = _body_text(root)
     if not text:
         raise ArticleParseError(url, "no article text found")
     return ArticleContent(
@@ -118,25 +135,93 @@ def extract_article(
     )
 
 
+def _parse(html: bytes) -> Any:
+    """The page's <html> element, holding the whole document. As in bs4, EncodingDetector
+    chooses the encoding (byte-order mark, declared charset, charset_normalizer's guess,
+    UTF-8, windows-1252; the next only if lxml does not know the name)."""
+    detector = EncodingDetector(html, known_definite_encodings=[], user_encodings=[], is_html=True)
+    markup = detector.markup  # without its byte-order mark
+    huge = len(markup) <= _HUGE_TREE_SAFE
+    for encoding in detector.encodings:  # lazily: charset_normalizer runs only if reached
+        try:
+            parser = etree.HTMLParser(recover=True, encoding=encoding, huge_tree=huge)
+        except LookupError:  # a declared charset lxml does not know
+            continue
+        parser.feed(markup)
+        try:
+            root = parser.close()
+        except etree.XMLSyntaxError:  # libxml2 decodes all first: one byte invalid in the
+            break  # encoding, and there is no document (nor was there for bs4)
+        if root is None:
+            break
+        # Markup after </html> makes libxml2 start another <html>; moved under the first
+        # one it changes nothing read here (<html> is no block, container or furniture).
+        for extra in [e for e in root.itersiblings() if isinstance(e.tag, str)]:
+            root.append(extra)
+        return root
+    return etree.Element("html")  # no element at all: comments, a doctype, nothing
+
+
+def _strings(root: Any, blocks: frozenset[str] = frozenset(), body: bool = False) -> _Strings:
+    """The strings below ``root`` as bs4 has them (its get_text), each with its block (the
+    innermost of ``blocks``, up to root, or None), and (_BR, " ") for each <br>: texts and
+    tails outside <script>, <style>, <template>, <rt> and <rp> (but a <script>'s own for a
+    <script>, ...); a string of ASCII whitespace outside <pre> and <textarea> is one space
+    or newline. ``body``: as the body is read, furniture skipped, text strings only."""
+    wanted = root.tag if root.tag in _CONTAINERS and not body else None
+    around = [root, *root.iterancestors()]
+    kind = next((e.tag for e in around if e.tag in _CONTAINERS), None)  # the innermost
+    preserved = any(e.tag in _PRESERVE for e in around)
+    block = root if root.tag in blocks else None
+    stack: list[tuple[str | None, bool, Any]] = []
+    walk = etree.iterwalk(root, events=_WALK)
+    for event, node in walk:
+        if event == "start":
+            if node is not root:
+                kind, preserved, block = stack[-1]
+                if body and _is_furniture(node):
+                    walk.skip_subtree()
+                    stack.append(stack[-1])
+                    continue
+                if node.tag == "br":
+                    yield _BR, " "
+                kind = node.tag if node.tag in _CONTAINERS else kind
+                preserved = preserved or node.tag in _PRESERVE
+                block = node if node.tag in blocks else block
+            stack.append((kind, preserved, block))
+            string = node.text
+        else:
+            if event == "end":
+                stack.pop()
+                if node is root:
+                    break
+            kind, preserved, block = stack[-1]
+            string = node.tail
+        if string and kind == wanted:
+            spaces = not preserved and not string.strip(_ASCII_SPACES)
+            yield block, ("\n" if "\n" in string else " ") if spaces else string
+
+
 # --- metadata -------------------------------------------------------------------------
 
 
-def _meta_values(soup: BeautifulSoup) -> dict[str, str]:
+def _meta_values(root: Any) -> dict[str, str]:
     """<meta> content by lower-cased property / name / itemprop; the first one wins."""
     values: dict[str, str] = {}
-    for tag in soup.find_all("meta"):
-        content = collapse_whitespace(str(tag.get("content") or ""))
+    for tag in root.iter("meta"):
+        content = collapse_whitespace(tag.get("content") or "")
         if not content:
             continue
         for attr in ("property", "name", "itemprop"):
-            key = str(tag.get(attr) or "").strip().lower()
+            key = (tag.get(attr) or "").strip().lower()
             if key:
                 values.setdefault(key, content)
     return values
 
 
-def _text_of(tag: Any) -> str:
-    return collapse_whitespace(tag.get_text(" ")) if isinstance(tag, Tag) else ""
+def _get_text(element: Any, separator: str = "", body: bool = False) -> str:
+    strings = _strings(element, body=body) if element is not None else ()
+    return separator.join(s for b, s in strings if b is not _BR)
 
 
 def _host(url: str) -> str:
@@ -147,46 +232,54 @@ def _host(url: str) -> str:
     return host.removeprefix("www.")
 
 
-def _canonical(soup: BeautifulSoup, url: str) -> str | None:
-    link = soup.find("link", rel="canonical")  # rel is multi-valued; bs4 matches any
-    href = str(link.get("href") or "").strip() if isinstance(link, Tag) else ""
+def _canonical(root: Any, url: str) -> str | None:
+    link = next((e for e in root.iter("link") if "canonical" in (e.get("rel") or "").split()), None)
+    href = (link.get("href") or "").strip() if link is not None else ""
     if not href:
         return None
     absolute = urljoin(url, href)
     return canonical_url(absolute) if is_http_url(absolute) else None
 
 
-def _byline(soup: BeautifulSoup, meta: dict[str, str]) -> str | None:
-    candidates = [meta.get("author", "")]
-    scope = soup.find("article") or soup
-    found = scope.select_one('a[rel~="author"], [itemprop~="author"], .byline')
-    candidates.append(_text_of(found))
-    for candidate in candidates:
+def _byline(root: Any, article: Any, meta: dict[str, str]) -> str | None:
+    # a[rel~="author"], [itemprop~="author"], .byline: in the article if any, else anywhere
+    found = (
+        e
+        for e in _BYLINES(root if article is None else article)
+        if e is not article
+        and (
+            (e.tag == "a" and "author" in (e.get("rel") or "").split())
+            or "author" in _CSS_SPACE.split(e.get("itemprop") or "")
+            or "byline" in (e.get("class") or "").split()
+        )
+    )
+    text = collapse_whitespace(_get_text(next(found, None), " "))
+    for candidate in (meta.get("author", ""), text):
         name = _BY_PREFIX.sub("", candidate).strip()
         if name:
             return name[:_MAX_BYLINE]
     return None
 
 
-def _itemprop_date(soup: BeautifulSoup) -> str | None:
-    tag = soup.find(itemprop="datePublished")
-    if not isinstance(tag, Tag):
-        return None
-    return str(tag.get("content") or tag.get("datetime") or tag.get_text(" "))
+def _itemprop_date(root: Any) -> str | None:
+    for tag in _DATE_PUBLISHED(root)[:1]:  # the first
+        return str(tag.get("content") or tag.get("datetime") or _get_text(tag, " "))
+    return None
 
 
-def _first_time_datetime(soup: BeautifulSoup) -> str | None:
-    # The article's own <time> before any in the page's chrome.
-    scope = soup.find("article") or soup
-    tag = scope.find("time", datetime=True) or soup.find("time", datetime=True)
-    return str(tag.get("datetime")) if isinstance(tag, Tag) else None
+def _first_time_datetime(root: Any, article: Any) -> str | None:
+    scopes = (root,) if article is None else (article, root)  # the article's <time> first
+    times = (e for scope in scopes for e in scope.iter("time") if e.get("datetime") is not None)
+    return next((str(e.get("datetime")) for e in times), None)
 
 
-def _json_ld_dates(soup: BeautifulSoup) -> list[str]:
+def _json_ld_dates(root: Any) -> list[str]:
     dates: list[str] = []
-    for script in soup.find_all("script", attrs={"type": "application/ld+json"}):
-        try:
-            data = json.loads(script.string or "")
+    for script in root.iter("script"):
+        if script.get("type") != "application/ld+json":
+            continue
+        try:  # a <script> holds raw text: one string or none
+            data = json.loads(script.text or "")
         except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
             continue
         # Breadth first, so a top-level Article's date beats one nested deeper.
@@ -220,11 +313,11 @@ def _parse_datetime(text: str | None) -> datetime | None:
     try:
         # 3.11's fromisoformat reads most ISO 8601, including "Z" and date-only.
         return _as_utc(datetime.fromisoformat(text))
-    except ValueError:
+    except (ValueError, OverflowError):  # 0001-01-01T00:00+01:00 overflows in UTC
         pass
     try:
         return _as_utc(parsedate_to_datetime(text))  # RFC 2822, as some CMSs emit
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
 
 
@@ -238,47 +331,53 @@ def _as_utc(value: datetime | None) -> datetime | None:
 # --- body text ------------------------------------------------------------------------
 
 
-def _is_junk(tag: Tag) -> bool:
-    if tag.name in _DROP_TAGS:
-        return True
-    if tag.name in _KEEP_TAGS or tag.get("itemprop") == "articleBody":
-        return False
-    classes = tag.get("class")  # a list: bs4 splits multi-valued attributes
-    names = [str(c) for c in classes] if isinstance(classes, list) else [str(classes or "")]
-    names.append(str(tag.get("id") or ""))
-    for name in names:
+@functools.lru_cache(maxsize=4096)
+def _junk_names(classes: str, ident: str) -> bool:
+    for name in (*classes.split(), ident):
         tokens = _TOKEN_SPLIT.split(_CAMEL.sub(r"\1 \2", name).lower())
         if _JUNK_TOKENS.intersection(tokens):
             return True
     return False
 
 
-def _remove_junk(soup: BeautifulSoup) -> None:
-    for tag in soup.find_all(True):
-        if tag.decomposed or not _is_junk(tag):
-            continue
-        # A "junk" element that wraps the article is a page wrapper (ASP.NET wraps
-        # whole pages in <form>; a body-level div may carry "menu-open"): keep it.
-        if tag.find(["article", "main"]) or tag.find(itemprop="articleBody"):
-            continue
-        tag.decompose()
+def _is_furniture(element: Any) -> bool:
+    """Skipped with everything inside: junk, unless it wraps the article (ASP.NET wraps
+    whole pages in <form>; a body-level div may carry "menu-open")."""
+    tag = element.tag
+    if tag not in _DROP_TAGS:
+        if tag in _KEEP_TAGS or element.get("itemprop") == "articleBody":
+            return False
+        if not _junk_names(element.get("class") or "", element.get("id") or ""):
+            return False
+    return not _WRAPS_ARTICLE(element)
 
 
-def _body_text(soup: BeautifulSoup) -> str:
-    articles = soup.find_all("article")
-    # Several <article>s (teasers, nested comments): the one with the most text.
-    best = max(articles, key=lambda a: len(a.get_text()), default=None)
-    roots = [best, soup.find(itemprop="articleBody"), soup.find("main"), soup.body]
+def _in_furniture(element: Any) -> bool:
+    return any(map(_is_furniture, (element, *element.iterancestors())))
+
+
+def _body_text(root: Any) -> str:
+    # No article or <main> is furniture, nor anything around them; a <body> can be (in <head>).
+    articles = list(root.iter("article"))
+    best = articles[0] if len(articles) == 1 else None
+    if len(articles) > 1:  # teasers, nested comments: the one with the most text
+        best = max(articles, key=lambda a: len(_get_text(a, body=True)))
+
+    def roots() -> Iterator[Any]:
+        yield best
+        yield next((e for e in _ARTICLE_BODIES(root) if not _in_furniture(e)), None)
+        yield next(root.iter("main"), None)
+        yield next((e for e in root.iter("body") if not _in_furniture(e)), None)
+
     for blocks in (_BLOCKS, _FALLBACK_BLOCKS):
-        for root in roots:
-            if isinstance(root, Tag):
-                paragraphs = _paragraphs(root, blocks)
-                if paragraphs:
-                    return "\n\n".join(paragraphs)
+        for candidate in roots():
+            paragraphs = _paragraphs(candidate, blocks) if candidate is not None else []
+            if paragraphs:
+                return "\n\n".join(paragraphs)
     return ""
 
 
-def _paragraphs(root: Tag, blocks: frozenset[str]) -> list[str]:
+def _paragraphs(root: Any, blocks: frozenset[str]) -> list[str]:
     """One paragraph per innermost block element, in document order.
 
     Text directly inside a block is split where a nested block starts, so
@@ -286,52 +385,15 @@ def _paragraphs(root: Tag, blocks: frozenset[str]) -> list[str]:
     """
     paragraphs: list[str] = []
     buffer: list[str] = []
-    current: Tag | None = None
-    block_of: dict[int, Tag | None] = {}
-
-    def flush() -> None:
-        paragraph = collapse_whitespace("".join(buffer))
-        if paragraph:
-            paragraphs.append(paragraph)
-        buffer.clear()
-
-    for node in root.descendants:
-        if isinstance(node, Tag):
-            if node.name == "br":
-                buffer.append(" ")
-            continue
-        # Plain text only: not comments, CDATA, doctype, or script/style strings.
-        if type(node) is not NavigableString or node.parent is None:
-            continue
-        block = _enclosing_block(node.parent, root, blocks, block_of)
+    current: Any = None
+    for block, string in [*_strings(root, blocks, body=True), (_END, "")]:
         if block is None:
             continue
-        if block is not current:
-            flush()
+        if block is not _BR and block is not current:
+            paragraph = collapse_whitespace("".join(buffer))
+            if paragraph:
+                paragraphs.append(paragraph)
+            buffer.clear()
             current = block
-        buffer.append(str(node))
-    flush()
+        buffer.append(string)
     return paragraphs
-
-
-def _enclosing_block(
-    tag: Tag, root: Tag, blocks: frozenset[str], cache: dict[int, Tag | None]
-) -> Tag | None:
-    path: list[Tag] = []
-    found: Tag | None = None
-    node: Tag | None = tag
-    while node is not None:
-        key = id(node)
-        if key in cache:
-            found = cache[key]
-            break
-        path.append(node)
-        if node.name in blocks:
-            found = node
-            break
-        if node is root:
-            break
-        node = node.parent
-    for visited in path:
-        cache[id(visited)] = found
-    return found

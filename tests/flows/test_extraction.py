@@ -142,3 +142,16 @@ def test_workers_do_not_load_the_callers_main(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[PageFailure(url='modules', message='')]"
+
+
+def test_a_parser_failure_is_that_pages_error(
+    monkeypatch: pytest.MonkeyPatch, jobs: list[PageJob], topic: Topic
+) -> None:
+    def broken(html: bytes, **_: object) -> object:
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(flows.extraction, "extract_article", broken)
+    [result] = extract_jobs(jobs[:1], topic.vocabulary)
+    assert result == PageFailure(
+        jobs[0].url, "article extraction failed: OverflowError: date value out of range"
+    )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import lxml.etree
 import pytest
 
-import ingest.article
 from ingest import ArticleParseError, extract_article
 
 URL = "https://www.dailynews.example/world/india-russia-summit?utm_source=feed"
@@ -262,15 +262,15 @@ def test_declared_charset_is_honoured():
 
 def test_the_page_is_parsed_once(monkeypatch: pytest.MonkeyPatch):
     calls = []
-    real = ingest.article.BeautifulSoup
+    real = lxml.etree.HTMLParser
 
     def counting(*args, **kwargs):
-        calls.append(kwargs.get("features", args[1] if len(args) > 1 else None))
+        calls.append(kwargs)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(ingest.article, "BeautifulSoup", counting)
+    monkeypatch.setattr(lxml.etree, "HTMLParser", counting)
     extract_article(PAGE, url=URL)
-    assert calls == ["lxml"]
+    assert calls == [{"recover": True, "encoding": "utf-8", "huge_tree": True}]
 
 
 def test_same_page_gives_the_same_text():
