@@ -576,11 +576,24 @@ class Store(RunsMixin, ReviewMixin):
 
     @staticmethod
     def _sources(session: Session, ids: Sequence[str]) -> dict[str, list[Source]]:
-        """Each alert's sources, with the article each reprints (if it is a reprint)."""
+        """Each alert's sources, with the article each reprints (if it is a reprint).
+
+        Columns, not ORM objects: an alert read in every article has thousands of
+        sources, and an ORM instance each cost ~30 us (1.3 s for the bench's 40k).
+        """
         out: dict[str, list[Source]] = {}
+        src = AlertSourceRow
         for i in range(0, len(ids), 500):
             query = (
-                select(AlertSourceRow, ArticleRow.reprint_of)
+                select(
+                    src.alert_id,
+                    src.url,
+                    src.outlet,
+                    src.published,
+                    src.quote,
+                    src.fact_id,
+                    ArticleRow.reprint_of,
+                )
                 .join(AlertRow, AlertRow.id == AlertSourceRow.alert_id)
                 .outerjoin(
                     ArticleRow,
@@ -588,9 +601,11 @@ class Store(RunsMixin, ReviewMixin):
                 )
                 .where(AlertSourceRow.alert_id.in_(ids[i : i + 500]))
             )
-            for s, reprint_of in session.execute(query):
-                source = Source(s.url, s.outlet, s.published, s.quote, s.fact_id, reprint_of)
-                out.setdefault(s.alert_id, []).append(source)
+            for alert_id, url, outlet, published, quote, fact_id, reprint_of in session.execute(
+                query
+            ):
+                source = Source(url, outlet, published, quote, fact_id, reprint_of)
+                out.setdefault(alert_id, []).append(source)
         return out
 
     @staticmethod
