@@ -255,6 +255,51 @@ def _close_in_time(a: _Stated, b: _Stated, days: int) -> bool:
     return abs(a.day - b.day) <= days
 
 
+def needed_prior(prior: Iterable[Fact]) -> list[Fact]:
+    """The stored observations that comparing a run needs, in the order given.
+
+    Per key, the first in the order given (what paraphrase matching reads); per key,
+    stated value and outlet, the first and the latest by date. ``compare`` sorts by
+    date and keeps, per value and outlet, the latest (``_Seen``), in the order the
+    firsts came in, and the key's first (its tracked value when the baseline lacks
+    the key); the newest of all is the key's latest word (``passed_deadlines``). So
+    the changes are the same as over every observation, while a key restated by
+    thousands of articles keeps a few (values x outlets x 2), and a run's memory
+    stops growing with the store. Reads ``prior`` once: it may be a database stream.
+    """
+    first_given: dict[str, int] = {}
+    first: dict[tuple[str, tuple[Any, ...], str], tuple[tuple[date, str, int], int]] = {}
+    latest: dict[tuple[str, tuple[Any, ...], str], tuple[tuple[date, str, int], int]] = {}
+    kept: dict[int, Fact] = {}
+    for index, fact in enumerate(prior):
+        key, order = fact.key, _order(fact)
+        kept[index] = fact
+        first_given.setdefault(key, index)
+        group = (key, tuple(fact.compared_fields().values()), fact.evidence.outlet.casefold())
+        # Ties keep what a stable sort by date would: the first given, the last given.
+        if group not in first or order < first[group][0]:
+            first[group] = (order, index)
+        if group not in latest or order >= latest[group][0]:
+            latest[group] = (order, index)
+        if len(kept) > 4 * (len(first) + len(first_given)) + 1024:
+            _keep_only(kept, first_given, first, latest)
+    _keep_only(kept, first_given, first, latest)
+    return [kept[i] for i in sorted(kept)]
+
+
+def _keep_only(
+    kept: dict[int, Fact],
+    first_given: dict[str, int],
+    first: dict[Any, tuple[Any, int]],
+    latest: dict[Any, tuple[Any, int]],
+) -> None:
+    wanted = {*first_given.values()}
+    wanted.update(i for _, i in first.values())
+    wanted.update(i for _, i in latest.values())
+    for index in [i for i in kept if i not in wanted]:
+        del kept[index]
+
+
 def compare(
     baseline: Iterable[Fact],
     observed: Iterable[Fact],

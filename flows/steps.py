@@ -24,7 +24,13 @@ from alerts import (
     render_markdown,
     source_health_alerts,
 )
-from facts.compare import CompareOptions, compare, passed_deadlines, with_accepted
+from facts.compare import (
+    CompareOptions,
+    compare,
+    needed_prior,
+    passed_deadlines,
+    with_accepted,
+)
 from facts.matching import canonicalize
 from facts.model import Alert, Change, ChangeKind, Fact
 from facts.relevance import is_relevant
@@ -350,7 +356,8 @@ def compare_from_store(
     matched = canonicalize(observed, baseline, topic.tracked_subjects, known_keys)
     keys = {f.key for f in matched} | {f.key for f in baseline}
     keys |= {key for key in known_keys if key.startswith("commitment|")}
-    prior = store.prior_observations(topic.name, keys)
+    # Read as a stream and cut to what the comparison needs as it goes.
+    prior = needed_prior(store.prior_observations(topic.name, keys))
     return compare_with_baseline(
         topic, baseline, extracted, prior, feeds, store.fingerprints(topic.name), today
     )

@@ -308,16 +308,17 @@ class Store(RunsMixin, ReviewMixin):
                     known_guids.update(g for g in session.scalars(gquery) if g)
         return {u for u, g in pairs if u in known_urls or (g is not None and g in known_guids)}
 
-    def prior_observations(self, topic: str, keys: Iterable[str]) -> list[Fact]:
+    def prior_observations(self, topic: str, keys: Iterable[str]) -> Iterator[Fact]:
+        """The stored observations of ``keys``, streamed (2,000 rows at a time): a
+        store of 200,000 facts is read without holding them all."""
         wanted = sorted(set(keys))
-        facts: list[Fact] = []
         with Session(self.engine) as session:
             for i in range(0, len(wanted), 500):
                 query = select(FactRow).where(
                     FactRow.topic == topic, FactRow.key.in_(wanted[i : i + 500])
                 )
-                facts.extend(fact_from_row(r) for r in session.scalars(query))
-        return facts
+                rows = session.execute(query.execution_options(yield_per=2000)).scalars()
+                yield from (fact_from_row(r) for r in rows)
 
     # -- the one write of a run --------------------------------------------
     def save_run(self, result: RunResult) -> SavedRun:
