@@ -356,8 +356,13 @@ def compare_from_store(
     matched = canonicalize(observed, baseline, topic.tracked_subjects, known_keys)
     keys = {f.key for f in matched} | {f.key for f in baseline}
     keys |= {key for key in known_keys if key.startswith("commitment|")}
-    # Read as a stream and cut to what the comparison needs as it goes.
-    prior = needed_prior(store.prior_observations(topic.name, keys))
+    if observed:
+        # Read as a stream and cut to what the comparison needs as it goes.
+        prior = needed_prior(store.prior_observations(topic.name, keys))
+    else:
+        # Nothing new: only passed deadlines can come out, and they read each
+        # commitment's latest word, not its history.
+        prior = store.latest_observations(topic.name, keys)
     return compare_with_baseline(
         topic, baseline, extracted, prior, feeds, store.fingerprints(topic.name), today
     )

@@ -320,6 +320,35 @@ class Store(RunsMixin, ReviewMixin):
                 rows = session.execute(query.execution_options(yield_per=2000)).scalars()
                 yield from (fact_from_row(r) for r in rows)
 
+    def latest_observations(self, topic: str, keys: Iterable[str]) -> list[Fact]:
+        """Each key's observations from its latest date (all of them where none is
+        dated): what a key's latest word is chosen from, without reading its history."""
+        wanted = sorted(set(keys))
+        facts: list[Fact] = []
+        with Session(self.engine) as session:
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                latest = (
+                    select(FactRow.key, func.max(FactRow.published).label("day"))
+                    .where(FactRow.topic == topic, FactRow.key.in_(chunk))
+                    .group_by(FactRow.key)
+                    .subquery()
+                )
+                query = (
+                    select(FactRow)
+                    .join(
+                        latest,
+                        (FactRow.key == latest.c.key)
+                        & (
+                            (FactRow.published == latest.c.day)
+                            | (latest.c.day.is_(None) & FactRow.published.is_(None))
+                        ),
+                    )
+                    .where(FactRow.topic == topic)
+                )
+                facts.extend(fact_from_row(r) for r in session.scalars(query))
+        return facts
+
     # -- the one write of a run --------------------------------------------
     def save_run(self, result: RunResult) -> SavedRun:
         """Save a run's articles, facts, changes, alerts and feed states atomically.

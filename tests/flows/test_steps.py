@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -182,3 +183,19 @@ def test_missed_scheduled_runs_are_caught_up_once() -> None:
     # the next regular slot runs again; an ad-hoc run (no schedule) always runs
     assert not steps.already_covered(t0 + timedelta(hours=6), last_completed_start=catch_up)
     assert not steps.already_covered(None, last_completed_start=catch_up)
+
+
+def test_a_part_with_nothing_new_reads_only_latest_words_and_finds_the_same_deadlines(
+    runtime: steps.Runtime, topic: Topic
+) -> None:
+    from facts.compare import passed_deadlines
+    from flows.config import load_baseline_facts
+
+    run_pipeline(runtime, topic)
+    baseline = load_baseline_facts(topic)
+    idle = steps.compare_from_store(runtime.store, topic, baseline, [])
+    keys = {key for _, key in runtime.store.tracked(topic.name)} | {f.key for f in baseline}
+    every = list(runtime.store.prior_observations(topic.name, keys))
+    today = datetime.now(UTC).date()
+    assert list(idle.changes) == passed_deadlines(baseline, every, today)
+    assert any(c.kind is ChangeKind.DEADLINE_PASSED for c in idle.changes)

@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import event, inspect
 
 from alerts import SeverityRules, build_alerts
-from facts.model import Change, ChangeKind, Status
+from facts.model import Change, ChangeKind, Fact, Status
 from storage import (
     ArticleRecord,
     FeedOutcome,
@@ -217,3 +217,22 @@ def test_alert_filters(store: Store) -> None:
     assert store.alerts(TOPIC, kind=ChangeKind.CONTRADICTION) == []
     assert store.alerts(TOPIC, severity=alert.severity) == [alert]
     assert store.alert("a_missing") is None
+
+
+def test_latest_observations_are_those_of_each_keys_latest_day(store: Store) -> None:
+    def seen(status: Status, day: date | None, url: str, subject: str) -> Fact:
+        return commitment(status, subject=subject, url=url, published=day)
+
+    facts = [
+        seen(Status.AGREED, date(2025, 12, 1), "http://127.0.0.1:1/a", "depot"),
+        seen(Status.SIGNED, date(2025, 12, 9), "http://127.0.0.1:1/b", "depot"),
+        seen(Status.POSTPONED, date(2025, 12, 9), "http://127.0.0.1:1/c", "depot"),
+        seen(Status.AGREED, None, "http://127.0.0.1:1/d", "depot"),
+        seen(Status.AGREED, None, "http://127.0.0.1:1/e", "corridor"),
+        seen(Status.SIGNED, None, "http://127.0.0.1:1/f", "corridor"),
+    ]
+    run_id = store.start_run(TOPIC)
+    articles = [(article(f.evidence.url), (f,)) for f in facts]
+    store.save_run(RunResult(run_id, TOPIC, articles=articles))
+    latest = store.latest_observations(TOPIC, {f.key for f in facts})
+    assert sorted(f.evidence.url[-1] for f in latest) == ["b", "c", "e", "f"]
