@@ -192,7 +192,10 @@ def test_save_run_holds_a_chunk_of_rows_not_the_run(
             tracemalloc.stop()
 
     peak(100)  # statements compiled and cached
-    small, large = peak(1_000), peak(10_000)
+    # tracemalloc counts every thread's allocations (the session's Prefect API runs in
+    # this process): the least of three saves is the save's own.
+    small = min(peak(1_000) for _ in range(3))
+    large = min(peak(10_000) for _ in range(3))
     assert large < small * 1.5, (small, large)
 
 
