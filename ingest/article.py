@@ -21,14 +21,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from bs4.dammit import EncodingDetector
 from lxml import etree
 
 from ingest._text import collapse_whitespace
+from ingest._tree import canonical_link, wraps_article
 from ingest.errors import ArticleParseError
-from ingest.urls import canonical_url, is_http_url
 
 __all__ = ["ArticleContent", "extract_article"]
 
@@ -77,7 +77,6 @@ _BYLINE = "descendant-or-self::*[(self::a and contains(@rel, 'author'))"
 _BYLINES = etree.XPath(_BYLINE + " or contains(@itemprop, 'author') or contains(@class, 'byline')]")
 _DATE_PUBLISHED = etree.XPath("descendant-or-self::*[@itemprop = 'datePublished']")
 _ARTICLE_BODIES = etree.XPath("descendant-or-self::*[@itemprop = 'articleBody']")
-_WRAPS_ARTICLE = etree.XPath("boolean(.//article | .//main | .//*[@itemprop = 'articleBody'])")
 
 
 @dataclass(frozen=True)
@@ -120,7 +119,7 @@ def extract_article(
     ) or _as_utc(fallback_published)
     outlet = meta.get("og:site_name") or meta.get("application-name") or _host(url)
     byline = _byline(root, article, meta)
-    canonical = _canonical(root, url)
+    canonical = canonical_link(root, url)
 
     text = _body_text(root)
     if not text:
@@ -232,15 +231,6 @@ def _host(url: str) -> str:
     return host.removeprefix("www.")
 
 
-def _canonical(root: Any, url: str) -> str | None:
-    link = next((e for e in root.iter("link") if "canonical" in (e.get("rel") or "").split()), None)
-    href = (link.get("href") or "").strip() if link is not None else ""
-    if not href:
-        return None
-    absolute = urljoin(url, href)
-    return canonical_url(absolute) if is_http_url(absolute) else None
-
-
 def _byline(root: Any, article: Any, meta: dict[str, str]) -> str | None:
     # a[rel~="author"], [itemprop~="author"], .byline: in the article if any, else anywhere
     found = (
@@ -349,7 +339,7 @@ def _is_furniture(element: Any) -> bool:
             return False
         if not _junk_names(element.get("class") or "", element.get("id") or ""):
             return False
-    return not _WRAPS_ARTICLE(element)
+    return not wraps_article(element)
 
 
 def _in_furniture(element: Any) -> bool:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+import ingest._tree
 from ingest import ArticleParseError, extract_article
 
 URL = "https://news.example/story"
@@ -225,3 +226,23 @@ def test_a_date_that_overflows_in_utc_is_no_date():
     # Year 1 an hour east of UTC is before datetime.min once converted.
     head = '<meta property="article:published_time" content="0001-01-01T00:00:00+01:00">'
     assert extract_article(_page("<p>x</p>", head), url=URL).published is None
+
+
+def test_nested_junk_around_the_article_asks_once_per_page_what_wraps_it(monkeypatch):
+    # Reading each <article> (the longest is the text), each junk wrapper inside asks
+    # "do you wrap an article?". A descendant search per wrapper is quadratic: 100
+    # nested ad divs and articles around 20,000 paragraphs took 16 s.
+    searches = []
+    targets = ingest._tree._TARGETS
+    monkeypatch.setattr(ingest._tree, "_TARGETS", lambda root: searches.append(1) or targets(root))
+    depth, paragraphs = 100, 2000
+    body = '<div class="ad"><article>' * depth + "<p>Line.</p>" * paragraphs
+    page = _page(body + "</article></div>" * depth)
+    assert _text(page).count("Line.") == paragraphs
+    assert len(searches) == 1
+
+
+def test_a_malformed_canonical_link_is_no_canonical_link():
+    page = _page("<p>Text.</p>", '<link rel="canonical" href="http://[::1/x">')
+    article = extract_article(page, url=URL)
+    assert (article.canonical_url, article.text) == (None, "Text.")
