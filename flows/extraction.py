@@ -256,23 +256,39 @@ class Extractor:
         # Several threads may see the same broken pool: only the first replaces it.
         with self._lock:
             if self._pool is broken:
-                self._pool = self._new_pool(self.workers)
+                try:
+                    self._pool = self._new_pool(self.workers)
+                except Exception:  # no workers is slower, not wrong
+                    log.exception("could not restart extraction workers; extracting in-process")
+                    self._pool = None
         broken.shutdown(wait=False, cancel_futures=True)
 
     def _one_by_one(self, jobs: Sequence[PageJob], vocabulary: Vocabulary) -> list[PageResult]:
         """The batch again in a private one-worker pool, so that a page that kills
-        the worker is told apart from pages that were only in flight beside it."""
+        the worker is told apart from pages that were only in flight beside it.
+
+        Never in this process: a page that crashed a worker would crash the run. Where
+        no worker can be started, the pages left are failures the next run retries.
+        """
         results: list[PageResult] = []
-        pool = self._new_pool(1)
+        pool: ProcessPoolExecutor | None = None
         try:
             for job in jobs:
+                if pool is None:
+                    try:
+                        pool = self._new_pool(1)
+                    except Exception as exc:
+                        log.exception("no extraction worker for %s", job.url)
+                        results.append(PageFailure(job.url, f"no extraction worker: {exc!r}"))
+                        continue
                 try:
                     results.extend(pool.submit(self._work, [job], vocabulary).result())
                 except BrokenProcessPool:
                     log.error("the extraction worker died on %s", job.url)
                     results.append(PageFailure(job.url, "the page killed its extraction worker"))
                     pool.shutdown(wait=False, cancel_futures=True)
-                    pool = self._new_pool(1)
+                    pool = None
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
         return results

@@ -155,3 +155,27 @@ def test_a_parser_failure_is_that_pages_error(
     assert result == PageFailure(
         jobs[0].url, "article extraction failed: OverflowError: date value out of range"
     )
+
+
+def test_when_no_worker_can_be_started_after_a_crash_the_pages_fail_and_the_run_goes_on(
+    jobs: list[PageJob], topic: Topic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    extractor = Extractor(workers=2, min_pages=1, work=_dies_on_poison)
+    try:
+        extractor.start_for(len(jobs))
+        assert extractor.uses_processes
+        new_pool = Extractor._new_pool
+
+        def cannot_fork(workers: int) -> object:
+            raise OSError("fork: out of memory")
+
+        monkeypatch.setattr(Extractor, "_new_pool", staticmethod(cannot_fork))
+        poison = PageJob(url="http://127.0.0.1:1/poison.html", feed_url="f", html=b"<p>x</p>")
+        results = extractor.run([jobs[0], poison], topic.vocabulary)
+        message = "no extraction worker: OSError('fork: out of memory')"
+        assert results == [PageFailure(jobs[0].url, message), PageFailure(poison.url, message)]
+        assert not extractor.uses_processes  # the rest of the run extracts in-process
+        assert extractor.run(jobs[:1], topic.vocabulary) == extract_jobs(jobs[:1], topic.vocabulary)
+        monkeypatch.setattr(Extractor, "_new_pool", staticmethod(new_pool))
+    finally:
+        extractor.close()
