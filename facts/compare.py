@@ -19,6 +19,7 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from facts.figures import CHANGE_PREFIX
+from facts.matching import shape
 from facts.model import (
     NEGATIVE_STATUSES,
     STATUS_RANK,
@@ -258,14 +259,16 @@ def _close_in_time(a: _Stated, b: _Stated, days: int) -> bool:
 def needed_prior(prior: Iterable[Fact]) -> list[Fact]:
     """The stored observations that comparing a run needs, in the order given.
 
-    Per key, the first in the order given (what paraphrase matching reads); per key,
-    stated value and outlet, the first and the latest by date. ``compare`` sorts by
-    date and keeps, per value and outlet, the latest (``_Seen``), in the order the
-    firsts came in, and the key's first (its tracked value when the baseline lacks
-    the key); the newest of all is the key's latest word (``passed_deadlines``). So
-    the changes are the same as over every observation, while a key restated by
-    thousands of articles keeps a few (values x outlets x 2), and a run's memory
-    stops growing with the store. Reads ``prior`` once: it may be a database stream.
+    Per key, and per matching shape and subject, the first in the order given (what
+    paraphrase matching reads: the shape holds what the key leaves out, a figure's
+    period); per key, stated value and outlet, the first and the latest by date.
+    ``compare`` sorts by date and keeps, per value and outlet, the latest (``_Seen``),
+    in the order the firsts came in, and the key's first (its tracked value when the
+    baseline lacks the key); the newest of all is the key's latest word
+    (``passed_deadlines``). So the changes are the same as over every observation,
+    while a key restated by thousands of articles keeps a few (values x outlets x 2),
+    and a run's memory stops growing with the store. Reads ``prior`` once: it may be
+    a database stream.
     """
     first_given: dict[str, int] = {}
     first: dict[tuple[str, tuple[Any, ...], str], tuple[tuple[date, str, int], int]] = {}
@@ -275,6 +278,7 @@ def needed_prior(prior: Iterable[Fact]) -> list[Fact]:
         key, order = fact.key, _order(fact)
         kept[index] = fact
         first_given.setdefault(key, index)
+        first_given.setdefault("\x00".join((*shape(fact), fact.subject)), index)
         group = (key, tuple(fact.compared_fields().values()), fact.evidence.outlet.casefold())
         # Ties keep what a stable sort by date would: the first given, the last given.
         if group not in first or order < first[group][0]:

@@ -4,13 +4,14 @@ comparing against all of them gives."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 
 from facts.compare import CompareOptions, compare, needed_prior, passed_deadlines
 from facts.matching import canonicalize
-from facts.model import Fact, Status
+from facts.model import Fact, FigureKind, Status
 from tests.factories import baseline_figure, commitment, figure
 
 OUTLETS = ["Wire A", "Ledger B", "Herald C", "wire a"]  # outlets compare case-blind
@@ -29,7 +30,10 @@ def _observations(rng: random.Random, n: int, start: int = 0) -> list[Fact]:
         }
         if rng.random() < 0.5:
             subject = rng.choice(["bilateral trade", "oil imports", "trade bilateral"])
-            out.append(figure(rng.choice(VALUES), subject=subject, **where))
+            kind = rng.choice([FigureKind.TARGET, None])  # None: "actual" in the key only
+            seen = figure(rng.choice(VALUES), subject=subject, figure_kind=kind, **where)
+            # The period is in paraphrase matching's shape, not in a target's key.
+            out.append(replace(seen, period=rng.choice([None, None, "2030"])))
         else:
             subject = rng.choice(["labour mobility", "maritime corridor"])
             deadline = rng.choice([None, "2025-11", "2027", "2027-12"])
@@ -60,3 +64,18 @@ def test_compare_over_needed_prior_equals_compare_over_all(seed: int) -> None:
     assert canonicalize(observed, [*baseline, *kept], tracked) == canonicalize(
         observed, [*baseline, *prior], tracked
     )
+
+
+def test_the_first_of_each_matching_shape_is_kept_though_the_key_leaves_its_period_out() -> None:
+    def target(day: int, period: str | None, subject: str = "bilateral trade") -> Fact:
+        seen = figure("100000000000", subject=subject, url=f"http://127.0.0.1:1/{day}",
+                      outlet="Wire A", published=date(2025, 12, day))  # fmt: skip
+        return replace(seen, period=period)
+
+    prior = [target(1, None), target(2, "2030"), target(3, None)]
+    assert len({f.key for f in prior}) == 1  # one key: a target's key has no period
+    paraphrase = target(4, "2030", subject="trade bilateral")
+    kept = needed_prior(prior)
+    matched = canonicalize([paraphrase], kept, frozenset())
+    assert [f.subject for f in matched] == ["bilateral trade"]
+    assert matched == canonicalize([paraphrase], prior, frozenset())
