@@ -470,7 +470,7 @@ def run_plain(topic_dir: Path, settings: Any, stages: Stages) -> dict[str, int]:
                     extracted = [f.result() for f in pending]
                 pending = [] if final else submit(parts[number])
                 comparison = steps.compare_from_store(
-                    rt.store, topic, baseline, extracted, health if final else []
+                    rt.store, topic, baseline, extracted, health if final else [], final=final
                 )
                 result = steps.run_result(
                     run_id, topic, fetches if final else [], extracted, comparison, channels,

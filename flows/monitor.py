@@ -58,8 +58,9 @@ def compare_with_baseline(
     baseline: list[Fact],
     extracted: list[steps.Extracted],
     feeds: list[FeedHealth],
+    final: bool = True,
 ) -> steps.Comparison:
-    return steps.compare_from_store(rt.store, topic, baseline, extracted, feeds)
+    return steps.compare_from_store(rt.store, topic, baseline, extracted, feeds, final=final)
 
 
 # No retries: the save is one transaction, so a failed save stored nothing and the next
@@ -201,7 +202,7 @@ def _run(rt: steps.Runtime, topic: Topic, baseline: list[Fact], run_id: int) -> 
         # quote(): Prefect walks task inputs looking for futures; these are large
         # (a RunResult of 300 articles took 1.1 s to walk) and hold none.
         comparison = compare_with_baseline(
-            rt, topic, quote(baseline), quote(extracted), quote(health if final else [])
+            rt, topic, quote(baseline), quote(extracted), quote(health if final else []), final
         )
         result = steps.run_result(
             run_id, topic, fetches if final else [], extracted, comparison, channels, final=final

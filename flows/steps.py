@@ -303,9 +303,15 @@ def compare_with_baseline(
     feeds: Sequence[FeedHealth] = (),
     fingerprints: Sequence[tuple[str, int]] = (),
     today: date | None = None,
+    *,
+    final: bool = True,
 ) -> Comparison:
     """Match the run's facts to tracked facts, compare them with the baseline, and
-    build the alerts the changes, passed deadlines and the feeds' health call for."""
+    build the alerts the changes, passed deadlines and the feeds' health call for.
+
+    Passed deadlines are looked for in a run's last part only (``final``), when every
+    part's word on each commitment is stored: a later part may say it was delivered.
+    """
     articles = [a for batch in extracted for a in batch.articles]
     reprints = find_reprints(
         ((rec.url, rec.simhash) for rec, _ in articles if rec.simhash), fingerprints
@@ -323,7 +329,9 @@ def compare_with_baseline(
         tracked_subjects=topic.tracked_subjects,
     )
     changes = compare(baseline, observed, prior, options)
-    changes += passed_deadlines(baseline, [*prior, *observed], today or datetime.now(UTC).date())
+    if final:
+        day = today or datetime.now(UTC).date()
+        changes += passed_deadlines(baseline, [*prior, *observed], day)
     rules = SeverityRules.from_mapping(topic.config.alerts.severity)
     alerts = build_alerts(topic.name, changes, rules)
     alerts += source_health_alerts(
@@ -343,6 +351,8 @@ def compare_from_store(
     extracted: Sequence[Extracted],
     feeds: Sequence[FeedHealth] = (),
     today: date | None = None,
+    *,
+    final: bool = True,
 ) -> Comparison:
     """compare_with_baseline with what the database knows: accepted baseline changes,
     earlier observations of the same keys, and the fingerprints of stored articles."""
@@ -364,7 +374,7 @@ def compare_from_store(
         # commitment's latest word, not its history.
         prior = store.latest_observations(topic.name, keys)
     return compare_with_baseline(
-        topic, baseline, extracted, prior, feeds, store.fingerprints(topic.name), today
+        topic, baseline, extracted, prior, feeds, store.fingerprints(topic.name), today, final=final
     )
 
 
@@ -394,9 +404,21 @@ class ReportFiles:
 def parts(entries: Sequence[NewEntry], size: int) -> list[list[NewEntry]]:
     """A run's new entries in parts of ``size``, each compared and saved on its own
     (storage.RunResult); always at least one part, so a run with nothing new still
-    saves its feeds' state."""
+    saves its feeds' state.
+
+    Each part is compared against the parts stored before it, as a later run would
+    be: with more than one part, entries go oldest first (undated first, as the
+    comparison orders them), so a value that moved is read in the order it moved.
+    """
     size = max(1, size)
+    if len(entries) > size:
+        entries = sorted(entries, key=_published_order)
     return [list(entries[i : i + size]) for i in range(0, len(entries), size)] or [[]]
+
+
+def _published_order(new: NewEntry) -> tuple[bool, float]:
+    published = new.entry.published
+    return (published is not None, published.timestamp() if published else 0.0)
 
 
 @dataclass

@@ -199,3 +199,28 @@ def test_a_part_with_nothing_new_reads_only_latest_words_and_finds_the_same_dead
     today = datetime.now(UTC).date()
     assert list(idle.changes) == passed_deadlines(baseline, every, today)
     assert any(c.kind is ChangeKind.DEADLINE_PASSED for c in idle.changes)
+
+
+def test_parts_go_oldest_first_when_there_are_several() -> None:
+    def new(url: str, day: int | None) -> steps.NewEntry:
+        when = datetime(2025, 12, day, tzinfo=UTC) if day else None
+        entry = replace(_entry(url, "India and Russia"), published=when)
+        return steps.NewEntry(entry, url, "feed")
+
+    entries = [new("c", 9), new("a", 2), new("u", None), new("b", 5)]
+    assert steps.parts(entries, 10) == [entries]  # one part: as the feeds listed them
+    assert [[n.url for n in part] for part in steps.parts(entries, 3)] == [["u", "a", "b"], ["c"]]
+    assert steps.parts([], 3) == [[]]
+
+
+def test_passed_deadlines_are_looked_for_in_a_runs_last_part_only(
+    runtime: steps.Runtime, topic: Topic
+) -> None:
+    from flows.config import load_baseline_facts
+
+    run_pipeline(runtime, topic)
+    baseline = load_baseline_facts(topic)
+    last = steps.compare_from_store(runtime.store, topic, baseline, [])
+    middle = steps.compare_from_store(runtime.store, topic, baseline, [], final=False)
+    assert any(c.kind is ChangeKind.DEADLINE_PASSED for c in last.changes)
+    assert not any(c.kind is ChangeKind.DEADLINE_PASSED for c in middle.changes)
