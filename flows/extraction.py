@@ -124,9 +124,10 @@ def _ready() -> int:
 def _start_together(barrier: threading.Barrier) -> None:
     """Each worker's first step: wait until all the pool's workers exist, so that
     none is idle (and reused) before the last is launched."""
-    # A sibling that died starting breaks the barrier; the pool reports it as broken.
+    # Launches take milliseconds. A sibling that died starting never arrives: the
+    # others give up after 10 s, and the pool, broken, falls back as run() says.
     with suppress(threading.BrokenBarrierError):
-        barrier.wait(timeout=60)
+        barrier.wait(timeout=10)
 
 
 Work = Callable[[Sequence[PageJob], Vocabulary], list[PageResult]]
