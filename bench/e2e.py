@@ -437,12 +437,7 @@ def run_plain(topic_dir: Path, settings: Any, stages: Stages) -> dict[str, int]:
     try:
         run_id = rt.store.start_run(topic.name, lease_s=rt.settings.run_lease_s)
         states = rt.store.feed_states(topic.name)
-        fetches = []
-        for feed in topic.config.feeds:
-            try:
-                fetches.append(steps.fetch_feed(rt, feed, states.get(feed.url)))
-            except Exception as exc:
-                fetches.append(steps.failed_feed(feed, exc))
+        fetches = steps.fetch_feeds(rt, topic.config.feeds, states)
         entries = steps.select_new_entries(rt, topic, fetches)
         rt.extractor.start_for(len(entries))
         size = rt.settings.article_batch_size

@@ -163,6 +163,20 @@ def fetch_feed(rt: Runtime, feed: FeedConfig, state: FeedState | None) -> FeedFe
     return FeedFetch(outcome, parsed.entries, parsed.warnings)
 
 
+def fetch_feeds(
+    rt: Runtime, feeds: Sequence[FeedConfig], states: Mapping[str, FeedState]
+) -> list[FeedFetch]:
+    """Each feed fetched once, in order; a failure is recorded, not raised. (The flow
+    fetches each in a task of its own, with retries, and records failures the same way.)"""
+    fetches = []
+    for feed in feeds:
+        try:
+            fetches.append(fetch_feed(rt, feed, states.get(feed.url)))
+        except Exception as exc:  # one failing source never stops the run
+            fetches.append(failed_feed(feed, exc))
+    return fetches
+
+
 def failed_feed(feed: FeedConfig, error: BaseException) -> FeedFetch:
     message = str(error) if isinstance(error, IngestError) else f"{feed.url}: {error!r}"
     return FeedFetch(FeedOutcome(feed.name, feed.url, ok=False, status="error", error=message))

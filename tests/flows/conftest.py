@@ -47,12 +47,7 @@ def run_pipeline(
     """The monitor flow's plan, step by step, without Prefect."""
     run_id = rt.store.start_run(topic.name)
     states = rt.store.feed_states(topic.name)
-    fetches = []
-    for feed in topic.config.feeds:
-        try:
-            fetches.append(steps.fetch_feed(rt, feed, states.get(feed.url)))
-        except Exception as exc:
-            fetches.append(steps.failed_feed(feed, exc))
+    fetches = steps.fetch_feeds(rt, topic.config.feeds, states)
     entries = steps.select_new_entries(rt, topic, fetches)
     extracted = [steps.extract_pages(topic, steps.fetch_pages(rt, entries))]
     health = steps.feed_health(states, fetches)

@@ -224,3 +224,23 @@ def test_passed_deadlines_are_looked_for_in_a_runs_last_part_only(
     middle = steps.compare_from_store(runtime.store, topic, baseline, [], final=False)
     assert any(c.kind is ChangeKind.DEADLINE_PASSED for c in last.changes)
     assert not any(c.kind is ChangeKind.DEADLINE_PASSED for c in middle.changes)
+
+
+def test_fetch_feeds_records_a_failing_feed_and_goes_on(
+    runtime: steps.Runtime, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/broken.xml").respond_with_data("oops", status=500)
+    httpserver.expect_request("/ok.xml").respond_with_data(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        "<item><title>India and Russia</title><link>http://127.0.0.1:1/a</link></item>"
+        "</channel></rss>",
+        content_type="application/rss+xml",
+    )
+    feeds = [
+        FeedConfig(name="broken", url=httpserver.url_for("/broken.xml")),
+        FeedConfig(name="ok", url=httpserver.url_for("/ok.xml")),
+    ]
+    broken, ok = steps.fetch_feeds(runtime, feeds, {})
+    assert (broken.outcome.ok, broken.outcome.status) == (False, "error")
+    assert "500" in (broken.outcome.error or "")
+    assert ok.outcome.ok and [e.title for e in ok.entries] == ["India and Russia"]
