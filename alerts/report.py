@@ -53,7 +53,8 @@ class ReportData:
     facts_new: int
     # The fact ledger page beside the report (a relative file name), linked per alert.
     ledger_href: str | None = None
-    # alert id -> (sources, reprints among them), counted before _cleaned cuts the lists.
+    # alert id -> (sources, reprints among them); where absent, counted from the alert's
+    # sources before _cleaned cuts the lists.
     source_counts: Mapping[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
 
 
@@ -74,8 +75,12 @@ def _cleaned(data: ReportData) -> ReportData:
             clean_alert(dataclasses.replace(a, corroborating=a.corroborating[: SOURCES_SHOWN - 1]))
             for a in data.alerts
         ],
+        # Counted from the alerts' own sources unless the caller counted them (a store
+        # reads only the sources shown, and counts the rest).
         source_counts={
-            a.id: (len(a.sources), len(a.sources) - a.independent_sources) for a in data.alerts
+            a.id: data.source_counts.get(a.id)
+            or (len(a.sources), len(a.sources) - a.independent_sources)
+            for a in data.alerts
         },
         confirmations=[(clean_text(s), n) for s, n in data.confirmations],
         source_errors=[(clean_text(s), clean_text(m)) for s, m in data.source_errors],

@@ -485,7 +485,7 @@ def run_plain(topic_dir: Path, settings: Any, stages: Stages) -> dict[str, int]:
             lease_s=rt.settings.delivery_lease_s,
         )
         data = steps.report_data(
-            rt, topic, tally.alert_ids, tally.confirmed, [f.outcome for f in fetches],
+            rt, topic, tally.alert_ids, tally.confirmations, [f.outcome for f in fetches],
             tally.errors, tally.saved,
         )  # fmt: skip
         steps.write_report(rt, topic, run_id, data)

@@ -211,7 +211,7 @@ def _run(rt: steps.Runtime, topic: Topic, baseline: list[Fact], run_id: int) -> 
         del extracted, comparison, result  # a part's results go once saved
     delivered = deliver_alerts(rt, topic)
     data = steps.report_data(
-        rt, topic, tally.alert_ids, tally.confirmed, [f.outcome for f in fetches], tally.errors,
+        rt, topic, tally.alert_ids, tally.confirmations, [f.outcome for f in fetches], tally.errors,
         tally.saved,
     )  # fmt: skip
     files = write_report(rt, topic, run_id, quote(data))

@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from alerts import (
+    SOURCES_SHOWN,
     FeedHealth,
     ReportData,
     SeverityRules,
@@ -442,7 +443,8 @@ class RunTally:
 
     saved: SavedRun = field(default_factory=lambda: SavedRun(0, 0, 0, 0, 0))
     alert_ids: list[str] = field(default_factory=list)
-    confirmed: list[Change] = field(default_factory=list)
+    # subject -> the URLs that confirmed it: all the report shows of confirmations.
+    confirmations: dict[str, set[str]] = field(default_factory=dict)
     errors: list[SourceError] = field(default_factory=list)
 
     def add(self, result: RunResult, comparison: Comparison, saved: SavedRun) -> None:
@@ -450,7 +452,10 @@ class RunTally:
             *(getattr(self.saved, f.name) + getattr(saved, f.name) for f in fields(SavedRun))
         )
         self.alert_ids = list(dict.fromkeys([*self.alert_ids, *(a.id for a in comparison.alerts)]))
-        self.confirmed += [c for c in comparison.changes if c.kind is ChangeKind.CONFIRMED]
+        for change in comparison.changes:
+            if change.kind is ChangeKind.CONFIRMED:
+                urls = self.confirmations.setdefault(change.subject, set())
+                urls.add(change.observed.evidence.url)
         self.errors += result.errors
 
 
@@ -458,21 +463,19 @@ def report_data(
     rt: Runtime,
     topic: Topic,
     alert_ids: Sequence[str],
-    changes: Sequence[Change],
+    confirmations: Mapping[str, set[str]],
     feeds: Sequence[FeedOutcome],
     errors: Sequence[SourceError],
     saved: SavedRun,
 ) -> ReportData:
-    alerts = rt.store.alerts_by_id(alert_ids)
-    confirmations: dict[str, set[str]] = {}
-    for change in changes:
-        if change.kind is ChangeKind.CONFIRMED:
-            confirmations.setdefault(change.subject, set()).add(change.observed.evidence.url)
+    """The report of a run: its alerts read back with the sources the report shows
+    and the number of the rest, and its confirmations (subject -> URLs)."""
     return ReportData(
         topic=topic.name,
         title=topic.config.title,
         generated_at=datetime.now(UTC),
-        alerts=alerts,
+        alerts=rt.store.alerts_by_id(alert_ids, sources=SOURCES_SHOWN),
+        source_counts=rt.store.source_counts(alert_ids),
         confirmations=sorted((s, len(urls)) for s, urls in confirmations.items()),
         sources_ok=[f.url for f in feeds if f.ok],
         source_errors=[(e.source, e.message) for e in errors],

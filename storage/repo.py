@@ -130,6 +130,29 @@ def _source_sort_key(s: AlertSourceRow | Source) -> tuple[bool, date, str]:
     return (s.published is None, s.published or date.min, s.url)
 
 
+def _reprint_join() -> Any:
+    """alert_sources -> articles (for reprint_of): the source's article in the alert's topic."""
+    return (ArticleRow.url == AlertSourceRow.url) & (ArticleRow.topic == AlertRow.topic)
+
+
+def _first_per_alert(session: Session, query: Any, first: int) -> Any:
+    """``query`` (rows of alert_sources) cut to each alert's ``first`` rows in
+    _source_sort_key's order: a window function, on SQLite (3.25+) and PostgreSQL.
+
+    URLs compare by code point as Python's str does: SQLite's BINARY collation does,
+    and on PostgreSQL the "C" collation does whatever the database's own is.
+    """
+    url: Any = AlertSourceRow.url
+    if session.get_bind().dialect.name == "postgresql":
+        url = url.collate("C")
+    rank = func.row_number().over(
+        partition_by=AlertSourceRow.alert_id,
+        order_by=(AlertSourceRow.published.is_(None), AlertSourceRow.published, url),
+    )
+    ranked = query.add_columns(rank.label("rank")).subquery()
+    return select(*(c for c in ranked.c if c.name != "rank")).where(ranked.c.rank <= first)
+
+
 # Bound parameters per IN list: well under SQLite's limit, and a short statement.
 _IN_CHUNK = 500
 # Rows per bulk INSERT: enough to make round trips rare, few enough that the
@@ -584,18 +607,42 @@ class Store(RunsMixin, ReviewMixin):
         alerts.sort(key=lambda a: (rank[a.severity], a.subject, a.id))
         return alerts
 
-    def alerts_by_id(self, ids: Sequence[str]) -> list[Alert]:
+    def alerts_by_id(self, ids: Sequence[str], *, sources: int | None = None) -> list[Alert]:
         """The stored alerts among ``ids``, in that order, each once: one query per 500
-        ids, where ``alert`` per id would make two per alert."""
+        ids, where ``alert`` per id would make two per alert.
+
+        ``sources`` keeps each alert's first sources only (in the order ``alert``
+        gives them), chosen by the database: an alert read in every article of a
+        backlog has thousands, and reading them all for a report that shows ten cost
+        345 MB and 5 s at 10,000 articles (docs/benchmarks.md). ``source_counts``
+        counts the rest.
+        """
         wanted = list(dict.fromkeys(ids))
         found: dict[str, Alert] = {}
         with Session(self.engine) as session:
             for i in range(0, len(wanted), 500):
                 chunk = wanted[i : i + 500]
                 rows = list(session.scalars(select(AlertRow).where(AlertRow.id.in_(chunk))))
-                sources = self._sources(session, [r.id for r in rows])
-                found.update((r.id, self._alert(r, sources.get(r.id, []))) for r in rows)
+                read = self._sources(session, [r.id for r in rows], first=sources)
+                found.update((r.id, self._alert(r, read.get(r.id, []))) for r in rows)
         return [found[i] for i in wanted if i in found]
+
+    def source_counts(self, ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """alert id -> (its sources, the reprints among them), counted by the database."""
+        src = AlertSourceRow
+        out: dict[str, tuple[int, int]] = {}
+        wanted = list(dict.fromkeys(ids))
+        with Session(self.engine) as session:
+            for i in range(0, len(wanted), 500):
+                query = (
+                    select(src.alert_id, func.count(), func.count(ArticleRow.reprint_of))
+                    .join(AlertRow, AlertRow.id == src.alert_id)
+                    .outerjoin(ArticleRow, _reprint_join())
+                    .where(src.alert_id.in_(wanted[i : i + 500]))
+                    .group_by(src.alert_id)
+                )
+                out.update((a, (int(n), int(r))) for a, n, r in session.execute(query))
+        return out
 
     def alert(self, alert_id: str) -> Alert | None:
         with Session(self.engine) as session:
@@ -605,32 +652,35 @@ class Store(RunsMixin, ReviewMixin):
             return self._alert(row, self._sources(session, [alert_id]).get(alert_id, []))
 
     @staticmethod
-    def _sources(session: Session, ids: Sequence[str]) -> dict[str, list[Source]]:
-        """Each alert's sources, with the article each reprints (if it is a reprint).
+    def _sources(
+        session: Session, ids: Sequence[str], *, first: int | None = None
+    ) -> dict[str, list[Source]]:
+        """Each alert's sources (its ``first`` ones, if given), with the article each
+        reprints (if it is a reprint).
 
         Columns, not ORM objects: an alert read in every article has thousands of
         sources, and an ORM instance each cost ~30 us (1.3 s for the bench's 40k).
         """
         out: dict[str, list[Source]] = {}
         src = AlertSourceRow
+        columns = (
+            src.alert_id,
+            src.url,
+            src.outlet,
+            src.published,
+            src.quote,
+            src.fact_id,
+            ArticleRow.reprint_of,
+        )
         for i in range(0, len(ids), 500):
-            query = (
-                select(
-                    src.alert_id,
-                    src.url,
-                    src.outlet,
-                    src.published,
-                    src.quote,
-                    src.fact_id,
-                    ArticleRow.reprint_of,
-                )
-                .join(AlertRow, AlertRow.id == AlertSourceRow.alert_id)
-                .outerjoin(
-                    ArticleRow,
-                    (ArticleRow.url == AlertSourceRow.url) & (ArticleRow.topic == AlertRow.topic),
-                )
-                .where(AlertSourceRow.alert_id.in_(ids[i : i + 500]))
+            query: Any = (
+                select(*columns)
+                .join(AlertRow, AlertRow.id == src.alert_id)
+                .outerjoin(ArticleRow, _reprint_join())
+                .where(src.alert_id.in_(ids[i : i + 500]))
             )
+            if first is not None:
+                query = _first_per_alert(session, query, first)
             for alert_id, url, outlet, published, quote, fact_id, reprint_of in session.execute(
                 query
             ):

@@ -306,3 +306,19 @@ def test_an_alert_read_in_many_articles_lists_its_first_sources_and_counts_the_r
     assert "10. [Outlet 8](https://outlet-8.example/a)" in text
     assert "11. " not in text and "Outlet 9]" not in text
     assert f"and 15 more: `pledgewatch alerts show {alert.id}` lists them all" in text
+
+
+def test_an_alert_read_with_its_first_sources_only_takes_its_counts_from_the_caller() -> None:
+    """A store reads the sources a report shows and counts the rest in SQL: the
+    report says the counted total and reprints, not the length of the list it got."""
+    [alert] = build_alerts("t", [figure_change("100000000000", "150000000000")], SeverityRules())
+    extra = tuple(replace(alert.source, url=f"https://o-{i}.example/a") for i in range(9))
+    alert = replace(alert, corroborating=extra)
+    data = replace(_data([alert]), source_counts={alert.id: (4000, 12)})
+
+    text = render_markdown(data)
+    assert "Sources (4000, of which 12 reprints):" in text
+    assert f"and 3990 more: `pledgewatch alerts show {alert.id}` lists them all" in text
+    tree = lxml.html.document_fromstring(render_html(data))
+    assert len(tree.xpath("//ol[@class='sources']/li")) == SOURCES_SHOWN
+    assert "and 3990 more" in tree.text_content()

@@ -128,6 +128,44 @@ def test_the_same_change_from_another_article_adds_a_source_not_an_alert(store: 
     assert store.alerts_by_id(["a_missing", alert.id, alert.id]) == [alert]
 
 
+def test_an_alerts_first_sources_and_their_count_come_from_the_database(store: Store) -> None:
+    """The report reads each alert's first sources (dated first, earliest first, then by
+    URL as Python orders str: "B" before "a") and counts the rest in SQL; both must
+    agree with the whole list on every database."""
+    dates: list[date | None] = [date(2025, 12, d) for d in (9, 6, 6, 6, 8)] + [None, None]
+    urls = [f"http://127.0.0.1:1/{p}" for p in ("x", "b", "B", "a", "é", "z", "A")]
+    run_id = store.start_run(TOPIC)
+    observed = [
+        figure("150000000000", url=u, published=d) for u, d in zip(urls, dates, strict=True)
+    ]
+    changes = [
+        Change(
+            ChangeKind.FIGURE_CHANGED,
+            fact,
+            baseline=baseline_figure("100000000000"),
+            details={"value": {"old": "100000000000", "new": "150000000000", "relative": None}},
+        )
+        for fact in observed
+    ]
+    reprinted = {urls[1]: urls[0], urls[6]: urls[0]}
+    articles = [
+        (replace(article(u, published=d), reprint_of=reprinted.get(u)), (fact,))
+        for u, d, fact in zip(urls, dates, observed, strict=True)
+    ]
+    [built] = build_alerts(TOPIC, changes, SeverityRules())
+    store.save_run(RunResult(run_id, TOPIC, [], articles, changes, [built]))
+
+    [whole] = store.alerts_by_id([built.id])
+    assert [s.url.rsplit("/", 1)[1] for s in whole.sources] == ["B", "a", "b", "é", "x", "A", "z"]
+    for first in (1, 3, 7, 50):
+        [cut] = store.alerts_by_id([built.id, "a_missing"], sources=first)
+        assert cut.sources == whole.sources[:first]
+        assert replace(cut, source=whole.source, corroborating=()) == replace(
+            whole, corroborating=()
+        )
+    assert store.source_counts([built.id, "a_missing", built.id]) == {built.id: (7, 2)}
+
+
 def test_known_entries_by_url_or_guid(store: Store) -> None:
     store.save_run(figure_change_result(store, "http://127.0.0.1:1/a", "150000000000"))
     known = store.known_entries(
