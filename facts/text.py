@@ -37,8 +37,18 @@ class Sentence:
     end: int
 
 
+# How far back the word before a period is looked for first. _WORD_BEFORE searched
+# from the paragraph's start tries every position before the period: quadratic in a
+# long paragraph, and a fifth of the extractor's time on the benchmark's articles.
+_LOOK_BACK = 40
+
+
 def _is_abbreviation(text: str, dot_at: int) -> bool:
-    match = _WORD_BEFORE.search(text, 0, dot_at)
+    start = max(0, dot_at - _LOOK_BACK)
+    match = _WORD_BEFORE.search(text, start, dot_at)
+    if match and match.start() == start > 0:
+        # The word may begin before the window: read it whole.
+        match = _WORD_BEFORE.search(text, 0, dot_at)
     if not match:
         return False
     word = match.group(1).lower().rstrip(".")

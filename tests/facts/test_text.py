@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import facts.text as text_module
 from facts.text import split_sentences
 
 
@@ -88,3 +93,37 @@ def test_spans_index_the_original_text() -> None:
 @pytest.mark.parametrize("text", ["", "   ", "\n\n"])
 def test_empty_text_has_no_sentences(text: str) -> None:
     assert split_sentences(text) == []
+
+
+def _is_abbreviation_by_definition(text: str, dot_at: int) -> bool:
+    """The word before the period read from the start of the text, as the splitter
+    first did: the look-back window must never change the answer."""
+    match = re.search(r"([\w.]+)$", text[:dot_at])
+    if not match:
+        return False
+    word = match.group(1).lower().rstrip(".")
+    return word in text_module._ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["Mr", "u.s", "J", "x", "Dec", "approx", "é", " ", ".", "7"]),
+            st.text(alphabet="aB. .", max_size=90),
+        ),
+        max_size=12,
+    )
+)
+@settings(max_examples=400, deadline=None)
+def test_the_word_before_a_period_is_read_whole_however_long(pieces: list[str]) -> None:
+    text = "".join(pieces) + "."
+    for dot_at in [i for i, c in enumerate(text) if c == "."]:
+        expected = _is_abbreviation_by_definition(text, dot_at)
+        assert text_module._is_abbreviation(text, dot_at) == expected, (text, dot_at)
+
+
+@pytest.mark.parametrize("run", [38, 39, 40, 41, 80])
+def test_an_initial_behind_a_long_run_of_periods_is_still_an_initial(run: int) -> None:
+    # "J" then many periods: the word is "J" (periods stripped), wherever the window falls.
+    text = "Word J" + "." * run + " Next"
+    assert text_module._is_abbreviation(text, len(text) - len(" Next") - 1)
