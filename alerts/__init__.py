@@ -11,7 +11,7 @@ from alerts.export import alert_to_dict
 from alerts.format import format_deadline, format_number, format_status, format_value
 from alerts.ledger import LedgerEntry, render_ledger_html
 from alerts.outcome import SendResult, retry_delay
-from alerts.report import CSP, SOURCES_SHOWN, ReportData, render_html, render_markdown
+from alerts.report import CSP, ReportData, render_html, render_markdown
 from alerts.rules import SeverityRules, alert_id, build_alerts, severity_for
 from alerts.sources import FeedHealth, source_health_alerts
 from alerts.webhook import WebhookChannel, sign, verify, webhook_body
@@ -22,7 +22,6 @@ __all__ = [
     "FeedHealth",
     "LedgerEntry",
     "ReportData",
-    "SOURCES_SHOWN",
     "SendResult",
     "SeverityRules",
     "SmtpChannel",

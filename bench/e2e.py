@@ -1,14 +1,17 @@
 """End to end: the monitor over a synthetic corpus served on 127.0.0.1.
 
     python -m bench.e2e --articles 1000 [--feeds 10] [--seed 2025] [--parts plain,prefect]
+                        [--prefect-api server|ephemeral]
 
 In one process, on fresh SQLite databases in a temporary folder:
 
 (a) plain: the monitor's plan without Prefect (flows.steps, as tests/flows/conftest.py
     run_pipeline, with the flow's batches of PLEDGEWATCH_ARTICLE_BATCH_SIZE articles),
     timed per stage;
-(b) prefect: the `monitor` flow, after a trivial flow has started Prefect's local API
-    (that start-up is reported apart and not counted);
+(b) prefect: the `monitor` flow, after a trivial flow; by default against a Prefect
+    server on 127.0.0.1 that this command starts, as `pledgewatch serve` runs it
+    (--prefect-api ephemeral: Prefect's serverless mode instead); start-ups are
+    reported apart and not counted;
 (c) idle: `monitor` again with nothing new (every feed answers 304).
 
 The corpus (bench/corpus.py) is written and served by a separate process, so the
@@ -36,7 +39,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -363,6 +366,32 @@ class Meter:
         return time.perf_counter() - start
 
 
+@contextmanager
+def prefect_api(kind: str, tmp: Path, meter: Meter) -> Iterator[None]:
+    """The Prefect API the flow runs against. "server": a `prefect server start`
+    process on 127.0.0.1, as `pledgewatch serve` starts and as deployments' workers
+    use (its start-up is a phase of its own, not counted); "ephemeral": Prefect's
+    serverless mode, as a one-off `pledgewatch run` without PREFECT_API_URL. The
+    latter starts its server from this process, importing Prefect's server modules
+    here (about 58 MB of this process's RSS; docs/benchmarks.md)."""
+    if kind == "ephemeral":
+        yield
+        return
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.serve import local_prefect_server
+
+    with ExitStack() as stack:
+        with meter.phase("Prefect server start-up (not counted)"):
+            url = stack.enter_context(local_prefect_server(tmp / "prefect-server"))
+        stack.enter_context(temporary_settings({PREFECT_API_URL: url}))
+        os.environ["PREFECT_API_URL"] = url
+        try:
+            yield
+        finally:
+            os.environ.pop("PREFECT_API_URL", None)
+
+
 # --- set-up ---------------------------------------------------------------------------
 
 
@@ -635,6 +664,13 @@ def main(argv: list[str] | None = None) -> None:
         metavar="S",
         help="wait up to S seconds for other processes to leave the CPUs idle",
     )
+    parser.add_argument(
+        "--prefect-api",
+        choices=("server", "ephemeral"),
+        default="server",
+        help="run the flow against a Prefect server on 127.0.0.1 (as `pledgewatch serve`; "
+        "the default) or Prefect's ephemeral API (as a one-off run without PREFECT_API_URL)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
     parts = {p.strip() for p in args.parts.split(",")}
@@ -710,35 +746,36 @@ def run(
         print_idle_stages("(a') idle rerun without Prefect", idle_stages, phase)
 
     if "prefect" in parts:
-        with meter.phase("import prefect and flows.monitor"):
-            from prefect import flow
+        with prefect_api(args.prefect_api, tmp, meter):
+            with meter.phase("import prefect and flows.monitor"):
+                from prefect import flow
 
-            from flows.monitor import monitor
+                from flows.monitor import monitor
 
-        @flow(name="bench-warm-up")
-        def warm_up() -> int:
-            return 1
+            @flow(name="bench-warm-up")
+            def warm_up() -> int:
+                return 1
 
-        with meter.phase("Prefect start-up (trivial flow)") as phase:
-            warm_up()
-        startup = phase.wall_s
-        url = Settings(**overrides("prefect")).resolved_database_url()
-        flow_stages = Stages()
-        with instrumented(flow_stages), meter.phase("(b) monitor flow") as prefect:
-            outcome = monitor(str(topic_dir), settings=overrides("prefect"))
-            prefect.counts = monitor_counts(outcome, url)
-        print("\n(b) the monitor flow: CPU per stage, summed over threads:")
-        print_flow_stages(flow_stages, prefect, n)
-        busy = meter.wait_for_prefect_api()
-        print(f"  Prefect's API server stayed busy {busy:.1f} s after the flow returned")
-        idle_stages = Stages()
-        with instrumented(idle_stages), meter.phase("(c) monitor flow, idle rerun") as idle:
-            outcome = monitor(str(topic_dir), settings=overrides("prefect"))
-            idle.counts = monitor_counts(outcome, url)
-        print_idle_stages("(c) idle rerun of the monitor flow", idle_stages, idle)
-        api = meter.prefect_api_pids()
-        api_rss = max((proc_peak_rss_mb(p) for p in api), default=0.0)
-        print(f"  Prefect's API server (a separate process): peak RSS {api_rss:.0f} MB")
+            with meter.phase("Prefect start-up (trivial flow)") as phase:
+                warm_up()
+            startup = phase.wall_s
+            url = Settings(**overrides("prefect")).resolved_database_url()
+            flow_stages = Stages()
+            with instrumented(flow_stages), meter.phase("(b) monitor flow") as prefect:
+                outcome = monitor(str(topic_dir), settings=overrides("prefect"))
+                prefect.counts = monitor_counts(outcome, url)
+            print("\n(b) the monitor flow: CPU per stage, summed over threads:")
+            print_flow_stages(flow_stages, prefect, n)
+            busy = meter.wait_for_prefect_api()
+            print(f"  Prefect's API server stayed busy {busy:.1f} s after the flow returned")
+            idle_stages = Stages()
+            with instrumented(idle_stages), meter.phase("(c) monitor flow, idle rerun") as idle:
+                outcome = monitor(str(topic_dir), settings=overrides("prefect"))
+                idle.counts = monitor_counts(outcome, url)
+            print_idle_stages("(c) idle rerun of the monitor flow", idle_stages, idle)
+            api = meter.prefect_api_pids()
+            api_rss = max((proc_peak_rss_mb(p) for p in api), default=0.0)
+            print(f"  Prefect's API server (a separate process): peak RSS {api_rss:.0f} MB")
 
     print("\nphases:")
     print_phases(meter.phases)

@@ -15,7 +15,6 @@ from pathlib import Path
 import httpx
 
 from alerts import (
-    SOURCES_SHOWN,
     FeedHealth,
     ReportData,
     SeverityRules,
@@ -25,6 +24,7 @@ from alerts import (
     render_markdown,
     source_health_alerts,
 )
+from alerts.report import SOURCES_SHOWN
 from facts.compare import (
     CompareOptions,
     compare,

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import REPO
 
@@ -30,4 +31,26 @@ def test_the_plain_benchmark_runs_in_parts_with_workers() -> None:
     last = out.strip().splitlines()[-1]
     assert re.fullmatch(
         r"articles/s [0-9.]+; prefect overhead n/a; peak RSS \d+ MB; idle rerun nan s", last
+    ), last
+
+
+def test_the_flow_benchmark_runs_against_a_prefect_server_it_starts(tmp_path: Path) -> None:
+    """(b) and (c) as `pledgewatch serve` runs the flow: a Prefect server process on
+    127.0.0.1, started and stopped by the benchmark; the same work as (a)."""
+    env = {**os.environ, "PLEDGEWATCH_ARTICLES_PER_PART": "8", "PREFECT_HOME": str(tmp_path)}
+    env.pop("PREFECT_API_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.e2e", "--articles", "20", "--feeds", "2"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Prefect server start-up (not counted)" in out
+    assert "(same work in (a) and (b): yes)" in out
+    assert re.search(
+        r"\(c\) monitor flow, idle rerun: \{'articles_new': 0, .*'not_modified': 2\}", out
+    )
+    last = out.strip().splitlines()[-1]
+    assert re.fullmatch(
+        r"articles/s [0-9.]+; prefect overhead -?\d+%; peak RSS \d+ MB; idle rerun [0-9.]+ s", last
     ), last
