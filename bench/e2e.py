@@ -459,65 +459,67 @@ def run_plain(topic_dir: Path, settings: Any, stages: Stages) -> dict[str, int]:
     from alerts import SmtpChannel, WebhookChannel
     from flows import delivery, steps
     from flows.config import load_baseline_facts, load_topic
+    from flows.heap import run_heap
 
     topic = load_topic(topic_dir)
     baseline = load_baseline_facts(topic)
     rt = steps.build_runtime(settings)
     try:
-        run_id = rt.store.start_run(topic.name, lease_s=rt.settings.run_lease_s)
-        states = rt.store.feed_states(topic.name)
-        fetches = steps.fetch_feeds(rt, topic.config.feeds, states)
-        entries = steps.select_new_entries(rt, topic, fetches)
-        rt.extractor.start_for(len(entries))
-        size = rt.settings.article_batch_size
-        health = steps.feed_health(states, fetches)
-        channels = delivery.channel_policies(topic)
-        parts = steps.parts(entries, rt.settings.articles_per_part)
-        tally = steps.RunTally()
-        changes = contradictions = 0
+        with run_heap():  # as flows/monitor.py runs
+            run_id = rt.store.start_run(topic.name, lease_s=rt.settings.run_lease_s)
+            states = rt.store.feed_states(topic.name)
+            fetches = steps.fetch_feeds(rt, topic.config.feeds, states)
+            entries = steps.select_new_entries(rt, topic, fetches)
+            rt.extractor.start_for(len(entries))
+            size = rt.settings.article_batch_size
+            health = steps.feed_health(states, fetches)
+            channels = delivery.channel_policies(topic)
+            parts = steps.parts(entries, rt.settings.articles_per_part)
+            tally = steps.RunTally()
+            changes = contradictions = 0
 
-        def fetch_and_extract(batch: list[Any]) -> Any:
-            return steps.extract_pages(topic, steps.fetch_pages(rt, batch), rt.extractor)
+            def fetch_and_extract(batch: list[Any]) -> Any:
+                return steps.extract_pages(topic, steps.fetch_pages(rt, batch), rt.extractor)
 
-        # As the flow runs them: four batches at once (flows/monitor.py's task runner),
-        # the next part's batches going while a part is compared and saved.
-        with ThreadPoolExecutor(max_workers=BATCHES_IN_FLIGHT) as threads:
+            # As the flow runs them: four batches at once (flows/monitor.py's task runner),
+            # the next part's batches going while a part is compared and saved.
+            with ThreadPoolExecutor(max_workers=BATCHES_IN_FLIGHT) as threads:
 
-            def submit(part: list[Any]) -> list[Any]:
-                return [threads.submit(fetch_and_extract, part[i : i + size])
-                        for i in range(0, len(part), size)]  # fmt: skip
+                def submit(part: list[Any]) -> list[Any]:
+                    return [threads.submit(fetch_and_extract, part[i : i + size])
+                            for i in range(0, len(part), size)]  # fmt: skip
 
-            pending = submit(parts[0])
-            for number in range(1, len(parts) + 1):
-                final = number == len(parts)
-                with stages.time(BATCHES):
-                    extracted = [f.result() for f in pending]
-                pending = [] if final else submit(parts[number])
-                comparison = steps.compare_from_store(
-                    rt.store, topic, baseline, extracted, health if final else [], final=final
-                )
-                result = steps.run_result(
-                    run_id, topic, fetches if final else [], extracted, comparison, channels,
-                    final=final,
-                )  # fmt: skip
-                tally.add(result, comparison, rt.store.save_run(result))
-                kinds = [c.kind.value for c in comparison.changes]
-                changes += len(kinds)
-                contradictions += kinds.count("contradiction")
-                del extracted, comparison, result
-        delivery.deliver_due(
-            topic,
-            rt.store,
-            rt.outbox,
-            delivery.Senders(SmtpChannel(), WebhookChannel(rt.client)),
-            allow_private_networks=rt.settings.allow_private_networks,
-            lease_s=rt.settings.delivery_lease_s,
-        )
-        data = steps.report_data(
-            rt, topic, tally.alert_ids, tally.confirmations, [f.outcome for f in fetches],
-            tally.errors, tally.saved,
-        )  # fmt: skip
-        steps.write_report(rt, topic, run_id, data)
+                pending = submit(parts[0])
+                for number in range(1, len(parts) + 1):
+                    final = number == len(parts)
+                    with stages.time(BATCHES):
+                        extracted = [f.result() for f in pending]
+                    pending = [] if final else submit(parts[number])
+                    comparison = steps.compare_from_store(
+                        rt.store, topic, baseline, extracted, health if final else [], final=final
+                    )
+                    result = steps.run_result(
+                        run_id, topic, fetches if final else [], extracted, comparison, channels,
+                        final=final,
+                    )  # fmt: skip
+                    tally.add(result, comparison, rt.store.save_run(result))
+                    kinds = [c.kind.value for c in comparison.changes]
+                    changes += len(kinds)
+                    contradictions += kinds.count("contradiction")
+                    del extracted, comparison, result
+            delivery.deliver_due(
+                topic,
+                rt.store,
+                rt.outbox,
+                delivery.Senders(SmtpChannel(), WebhookChannel(rt.client)),
+                allow_private_networks=rt.settings.allow_private_networks,
+                lease_s=rt.settings.delivery_lease_s,
+            )
+            data = steps.report_data(
+                rt, topic, tally.alert_ids, tally.confirmations, [f.outcome for f in fetches],
+                tally.errors, tally.saved,
+            )  # fmt: skip
+            steps.write_report(rt, topic, run_id, data)
     finally:
         rt.close()
     return {

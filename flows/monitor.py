@@ -26,6 +26,7 @@ from facts.model import Fact
 from flows import steps
 from flows.config import FeedConfig, Settings, Topic, load_baseline_facts, load_topic
 from flows.delivery import DeliverySummary, Senders, channel_policies, deliver_due
+from flows.heap import run_heap
 from storage import FeedState, RunBusy, RunResult, SavedRun
 
 # Inputs carry an HTTP client and an engine: nothing to hash or cache.
@@ -157,7 +158,8 @@ def monitor(
             logger.warning("skipping: %s", busy)
             return None
         try:
-            return _run(rt, topic, baseline, run_id)
+            with run_heap():
+                return _run(rt, topic, baseline, run_id)
         except BaseException as exc:
             rt.store.fail_run(run_id, f"{type(exc).__name__}: {exc}")
             raise

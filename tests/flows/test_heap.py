@@ -1,0 +1,66 @@
+"""run_heap: the collector tuned for a run, and the process's own settings back after."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+from flows.heap import RUN_THRESHOLDS, run_heap
+
+
+class _Node:
+    def __init__(self) -> None:
+        self.other: _Node | None = None
+
+
+def _cycle() -> weakref.ref[_Node]:
+    a, b = _Node(), _Node()
+    a.other, b.other = b, a
+    return weakref.ref(a)
+
+
+def test_a_run_freezes_the_heap_and_puts_everything_back() -> None:
+    before = gc.get_threshold()
+    with run_heap():
+        assert gc.get_threshold() == RUN_THRESHOLDS
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_runs_at_once_keep_it_tuned_until_the_last_ends() -> None:
+    before = gc.get_threshold()
+    first, second = run_heap(), run_heap()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_threshold() == RUN_THRESHOLDS
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
+
+
+def test_cycles_made_in_a_run_are_collected_and_frozen_ones_after_it() -> None:
+    gc.disable()  # no automatic collection may take ``old`` before the run freezes it
+    try:
+        old = _cycle()  # garbage already, not yet collected: frozen with the rest
+        with run_heap():
+            new = _cycle()
+            gc.collect()
+            assert new() is None
+            assert old() is not None
+        gc.collect()
+        assert old() is None
+    finally:
+        gc.enable()
+
+
+def test_an_error_in_the_run_still_restores_the_collector() -> None:
+    before = gc.get_threshold()
+    try:
+        with run_heap():
+            raise RuntimeError("the run failed")
+    except RuntimeError:
+        pass
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
