@@ -57,6 +57,10 @@ class ReportData:
     # sources before _cleaned cuts the lists.
     source_counts: Mapping[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
 
+    def sources_of(self, alert: Alert) -> int:
+        """How many sources ``alert`` has: counted by the caller, or its own list."""
+        return self.source_counts.get(alert.id, (len(alert.sources), 0))[0]
+
 
 # An alert read in hundreds of articles lists its first sources (the original, then by
 # date) and says how many more there are: the report stays readable, and its size and

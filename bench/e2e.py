@@ -373,16 +373,17 @@ def prefect_api(kind: str, tmp: Path, meter: Meter) -> Iterator[None]:
     use (its start-up is a phase of its own, not counted); "ephemeral": Prefect's
     serverless mode, as a one-off `pledgewatch run` without PREFECT_API_URL. The
     latter starts its server from this process, importing Prefect's server modules
-    here (about 58 MB of this process's RSS; docs/benchmarks.md)."""
+    here (about 58 MB of this process's RSS; docs/benchmarks.md). A PREFECT_API_URL
+    from the environment is not used (offline_env removes it)."""
     if kind == "ephemeral":
         yield
         return
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    from flows.serve import local_prefect_server
-
     with ExitStack() as stack:
-        with meter.phase("Prefect server start-up (not counted)"):
+        with meter.phase("Prefect server start (not counted)"):
+            from prefect.settings import PREFECT_API_URL, temporary_settings
+
+            from flows.serve import local_prefect_server
+
             url = stack.enter_context(local_prefect_server(tmp / "prefect-server"))
         stack.enter_context(temporary_settings({PREFECT_API_URL: url}))
         os.environ["PREFECT_API_URL"] = url
@@ -405,6 +406,7 @@ def offline_env(tmp: Path) -> None:
     os.environ["PLEDGEWATCH_ALLOW_PRIVATE_NETWORKS"] = "true"
     os.environ["PLEDGEWATCH_DATA_DIR"] = str(tmp / "var")
     os.environ.pop("PLEDGEWATCH_DATABASE_URL", None)
+    os.environ.pop("PREFECT_API_URL", None)  # the benchmark picks its Prefect API itself
 
 
 @contextmanager

@@ -4,12 +4,18 @@ A run allocates millions of small objects that live for a part (facts, changes,
 alerts), and CPython's collector answers with full collections that walk every
 tracked object, the ~200,000 of Prefect's and pydantic's imports included. In the
 1,000-article benchmark those took 1.6-1.8 s of the flow process's ~5 s of CPU
-(docs/benchmarks.md). During a run, ``run_heap`` moves the objects that exist at its
-start to the collector's permanent generation (``gc.freeze``), so collections skip
-them, and collects the young generation every 10,000 allocations instead of 700;
-it puts both back when the last run in the process ends. Nothing is kept alive
-longer than the run: cycles are still collected, and the frozen objects are
-unfrozen (and collectable again) at the end.
+(docs/benchmarks.md).
+
+During a run, ``run_heap`` collects once, moves the objects that survive to the
+collector's permanent generation (``gc.freeze``) so that later collections skip
+them, and collects the young generation every 10,000 allocations instead of 700.
+When the last run in the process ends, it unfreezes them (collectable again) and
+puts the thresholds back. Cycles that become garbage during the run are still
+collected, but those that reach the oldest generation wait for a full collection,
+which comes about every 4 million allocations instead of 70,000: a run may hold some
+cyclic garbage longer (the benchmark's peak RSS did not move; docs/benchmarks.md).
+A process that froze objects itself keeps its own freeze: then only the thresholds
+change.
 """
 
 from __future__ import annotations
@@ -24,17 +30,21 @@ RUN_THRESHOLDS = (10_000, 20, 20)
 _lock = threading.Lock()
 _runs = 0
 _saved: tuple[int, int, int] | None = None
+_froze = False
 
 
 @contextmanager
 def run_heap() -> Iterator[None]:
     """The collector tuned for one run; runs at once in one process share it, and the
     last to end restores the process's own settings."""
-    global _runs, _saved
+    global _runs, _saved, _froze
     with _lock:
         if _runs == 0:
             _saved = gc.get_threshold()
-            gc.freeze()
+            _froze = gc.get_freeze_count() == 0
+            if _froze:
+                gc.collect()  # garbage frozen now would stay until the run ends
+                gc.freeze()
             gc.set_threshold(*RUN_THRESHOLDS)
         _runs += 1
     try:
@@ -43,7 +53,8 @@ def run_heap() -> Iterator[None]:
         with _lock:
             _runs -= 1
             if _runs == 0:
-                gc.unfreeze()
+                if _froze:
+                    gc.unfreeze()
                 if _saved is not None:
                     gc.set_threshold(*_saved)
-                _saved = None
+                _saved, _froze = None, False

@@ -97,7 +97,7 @@ def write_report(
     create_table_artifact(
         [
             {"severity": a.severity.value, "kind": a.kind.value, "subject": a.subject,
-             "summary": a.summary, "sources": len(a.sources)}
+             "summary": a.summary, "sources": data.sources_of(a)}
             for a in data.alerts[: steps.ARTIFACT_MAX_ROWS]
         ],
         key=f"{key}-alerts",

@@ -322,3 +322,5 @@ def test_an_alert_read_with_its_first_sources_only_takes_its_counts_from_the_cal
     tree = lxml.html.document_fromstring(render_html(data))
     assert len(tree.xpath("//ol[@class='sources']/li")) == SOURCES_SHOWN
     assert "and 3990 more" in tree.text_content()
+    assert data.sources_of(alert) == 4000  # what the flow's alerts table artifact shows
+    assert replace(data, source_counts={}).sources_of(alert) == 10

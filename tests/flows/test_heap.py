@@ -40,19 +40,28 @@ def test_runs_at_once_keep_it_tuned_until_the_last_ends() -> None:
     assert gc.get_freeze_count() == 0
 
 
-def test_cycles_made_in_a_run_are_collected_and_frozen_ones_after_it() -> None:
-    gc.disable()  # no automatic collection may take ``old`` before the run freezes it
+def test_garbage_is_collected_before_the_freeze_and_during_the_run() -> None:
+    gc.disable()  # no automatic collection: only run_heap's and the test's own
     try:
-        old = _cycle()  # garbage already, not yet collected: frozen with the rest
+        old = _cycle()  # garbage already, not yet collected
         with run_heap():
+            assert old() is None  # collected, not frozen for the run's length
             new = _cycle()
             gc.collect()
             assert new() is None
-            assert old() is not None
-        gc.collect()
-        assert old() is None
     finally:
         gc.enable()
+
+
+def test_a_freeze_the_process_made_itself_is_left_alone() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with run_heap():
+            assert gc.get_threshold() == RUN_THRESHOLDS
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
 
 
 def test_an_error_in_the_run_still_restores_the_collector() -> None:
