@@ -512,47 +512,58 @@ class Store(RunsMixin, ReviewMixin):
         return articles_new, facts_new
 
     def _save_alerts(self, conn: Connection, result: RunResult) -> tuple[list[Alert], int]:
+        """Insert the new alerts and the new sources of known ones; returns the new
+        alerts and how many alerts from earlier runs got sources. An alert counts
+        once a run: not when an earlier part of the same run created it, nor when
+        an earlier part already counted it (its updated_at is from this run)."""
         alerts, sources = _ALERTS, _ALERT_SOURCES
+        run_started = conn.scalar(select(RunRow.started_at).where(RunRow.id == result.run_id))
         created: list[Alert] = []
         updated = 0
         # A chunk of alerts at a time: an alert may have hundreds of sources, and
         # those stored already are read to be skipped.
         for chunk in _chunks(result.alerts, _ALERT_CHUNK):
             ids = list(dict.fromkeys(a.id for a in chunk))
-            query = select(alerts.c.id, alerts.c.created_at).where(alerts.c.id.in_(ids))
-            created_at: dict[str, datetime] = dict(conn.execute(query).all())
+            stored = select(alerts.c.id, alerts.c.first_run_id, alerts.c.updated_at).where(
+                alerts.c.id.in_(ids)
+            )
+            known = {i: (first_run, at) for i, first_run, at in conn.execute(stored)}
             have: dict[str, set[str]] = {i: set() for i in ids}  # the sources' URLs
             query = select(sources.c.alert_id, sources.c.url).where(sources.c.alert_id.in_(ids))
             for alert_id, url in conn.execute(query):
                 have[alert_id].add(url)
-            new: list[Alert] = []
-            touched: list[str] = []
+            new: dict[str, Alert] = {}
+            touched: dict[str, None] = {}  # stored alerts that get sources, once each
             pending: list[tuple[str, Source]] = []
             for alert in chunk:
-                if alert.id not in created_at:
-                    created_at[alert.id] = result.finished_at
-                    new.append(alert)
+                if alert.id not in known:
+                    known[alert.id] = (result.run_id, result.finished_at)
+                    new[alert.id] = alert
                 urls = have[alert.id]
-                added = False
                 for source in alert.sources:
                     if source.url not in urls:
                         urls.add(source.url)
                         pending.append((alert.id, source))
-                        added = True
-                if added and created_at[alert.id] != result.finished_at:
-                    created_at[alert.id] = result.finished_at  # counted once
-                    touched.append(alert.id)
+                        if alert.id not in new:
+                            touched[alert.id] = None
             if new:
-                conn.execute(insert(alerts), [_alert_values(result, a) for a in new])
+                conn.execute(insert(alerts), [_alert_values(result, a) for a in new.values()])
             _insert_many(conn, sources, (_source_values(i, s) for i, s in pending))
             if touched:
                 conn.execute(
                     update(alerts)
-                    .where(alerts.c.id.in_(touched))
+                    .where(alerts.c.id.in_(list(touched)))
                     .values(updated_at=result.finished_at)
                 )
-            created.extend(new)
-            updated += len(touched)
+            created.extend(new.values())
+            # Counted where an earlier run created the alert and no earlier part of
+            # this run has already added to it.
+            updated += sum(
+                1
+                for i in touched
+                if known[i][0] != result.run_id
+                and (run_started is None or known[i][1] < run_started)
+            )
         return created, updated
 
     def _save_changes(self, conn: Connection, result: RunResult) -> None:

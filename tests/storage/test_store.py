@@ -128,6 +128,34 @@ def test_the_same_change_from_another_article_adds_a_source_not_an_alert(store: 
     assert store.alerts_by_id(["a_missing", alert.id, alert.id]) == [alert]
 
 
+def test_an_alert_counts_as_updated_once_a_run_and_never_in_the_run_that_made_it(
+    store: Store,
+) -> None:
+    """A run saved in parts: part 1 creates an alert and adds a source to one from an
+    earlier run; part 2 adds sources to both. The run has one new alert and one
+    updated alert, not three updates."""
+    old = figure_change_result(store, "http://127.0.0.1:1/a", "150000000000")
+    store.save_run(old)
+    run_id = store.start_run(TOPIC)
+
+    def part(url: str, value: str, *, final: bool) -> RunResult:
+        result = figure_change_result(store, url, value, run_id=run_id)
+        return replace(result, feeds=[], final=final)
+
+    first = store.save_run(part("http://127.0.0.1:1/b", "150000000000", final=False))
+    made = store.save_run(part("http://127.0.0.1:1/c", "175000000000", final=False))
+    second = store.save_run(part("http://127.0.0.1:1/d", "150000000000", final=False))
+    third = store.save_run(part("http://127.0.0.1:1/e", "175000000000", final=True))
+    assert (first.alerts_new, first.alerts_updated) == (0, 1)
+    assert (made.alerts_new, made.alerts_updated) == (1, 0)
+    assert (second.alerts_new, second.alerts_updated) == (0, 0)  # counted in part 1
+    assert (third.alerts_new, third.alerts_updated) == (0, 0)  # made in this run
+    sources = {a.observed_value: len(a.sources) for a in store.alerts(TOPIC)}
+    assert sorted(sources.values()) == [2, 3]  # a, b, d and c, e
+    later = store.save_run(figure_change_result(store, "http://127.0.0.1:1/f", "175000000000"))
+    assert (later.alerts_new, later.alerts_updated) == (0, 1)  # a later run counts again
+
+
 def test_an_alerts_first_sources_and_their_count_come_from_the_database(store: Store) -> None:
     """The report reads each alert's first sources (dated first, earliest first, then by
     URL as Python orders str: "B" before "a") and counts the rest in SQL; both must
