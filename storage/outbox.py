@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Engine, insert, or_, select, update
+from sqlalchemy import Engine, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from facts.model import SEVERITY_RANK, Alert, Severity
@@ -112,9 +112,17 @@ def add_deliveries(
 
     A delivery already stored (same id) is not written again; the check is one
     query per 500 planned messages, and the new rows are one bulk INSERT.
+
+    A run saved in parts sends one digest per channel, not one per part: a part's
+    digest takes in the digest an earlier part of the run left for the same channel,
+    if no sender has claimed it yet (the old row is deleted and one with every
+    alert written in its place; its id, the message's idempotency key, changes with
+    its alerts, and nobody has seen the old one).
     """
     planned: dict[str, tuple[ChannelPolicy, str, tuple[str, ...]]] = {}
     for channel, kind, ids in plan(topic, alerts, channels):
+        if kind == "digest" and run_id is not None:
+            ids = _with_unsent_digest(session, topic, channel.name, run_id, ids)
         planned.setdefault(delivery_id(topic, channel.name, kind, ids), (channel, kind, ids))
     wanted = list(planned)
     stored: set[str] = set()
@@ -144,6 +152,29 @@ def add_deliveries(
     if rows:
         session.execute(insert(_DELIVERIES), rows)
     return len(rows)
+
+
+def _with_unsent_digest(
+    session: Session, topic: str, channel: str, run_id: int, ids: tuple[str, ...]
+) -> tuple[str, ...]:
+    """``ids`` with those of the run's digest for ``channel`` that no sender has
+    claimed (pending, never attempted), which this deletes; just ``ids`` if none."""
+    unsent = (
+        (DeliveryRow.topic == topic)
+        & (DeliveryRow.channel == channel)
+        & (DeliveryRow.kind == "digest")
+        & (DeliveryRow.run_id == run_id)
+        & (DeliveryRow.state == DeliveryState.PENDING.value)
+        & (DeliveryRow.attempts == 0)
+    )
+    earlier = session.execute(select(DeliveryRow.id, DeliveryRow.alert_ids).where(unsent)).all()
+    merged: list[str] = []
+    for did, alert_ids in earlier:
+        # Conditional, as a claim is: a sender that took it first keeps it.
+        gone = session.execute(delete(DeliveryRow).where(DeliveryRow.id == did, unsent))
+        if gone.rowcount == 1:  # type: ignore[attr-defined]
+            merged.extend(alert_ids)
+    return tuple(dict.fromkeys([*merged, *ids]))
 
 
 def _info(row: DeliveryRow) -> DeliveryInfo:

@@ -105,3 +105,42 @@ def test_acknowledge(store: Store) -> None:
     assert store.acknowledge(alert.id) is True
     assert store.alert(alert.id).acknowledged  # type: ignore[union-attr]
     assert store.acknowledge("a_missing") is False
+
+
+DIGEST = ChannelPolicy("desk-digest", "email", Severity.LOW, immediate_min_severity=Severity.HIGH)
+
+
+def _part(store: Store, run_id: int, url: str, value: str, *, final: bool) -> None:
+    result = figure_change_result(store, url, value, run_id=run_id)
+    store.save_run(replace(result, channels=[DIGEST], finished_at=T0, final=final, feeds=[]))
+
+
+def test_a_run_in_parts_sends_one_digest_per_channel(store: Store, outbox: Outbox) -> None:
+    run_id = store.start_run(TOPIC)
+    _part(store, run_id, "http://127.0.0.1:1/a", "101000000000", final=False)
+    _part(store, run_id, "http://127.0.0.1:1/b", "102000000000", final=False)
+    _part(store, run_id, "http://127.0.0.1:1/c", "103000000000", final=True)
+    alerts = {a.id for a in store.alerts(TOPIC)}
+    assert len(alerts) == 3 and all(a.severity is not Severity.HIGH for a in store.alerts(TOPIC))
+    [digest] = outbox.deliveries(TOPIC)
+    assert (digest.kind, digest.state, set(digest.alert_ids)) == ("digest", "pending", alerts)
+    assert digest.id == delivery_id(TOPIC, DIGEST.name, "digest", digest.alert_ids)
+
+
+def test_a_digest_a_sender_has_claimed_is_left_alone(store: Store, outbox: Outbox) -> None:
+    run_id = store.start_run(TOPIC)
+    _part(store, run_id, "http://127.0.0.1:1/a", "101000000000", final=False)
+    [claimed] = outbox.claim_due(TOPIC, now=T0, lease_s=60)
+    _part(store, run_id, "http://127.0.0.1:1/b", "102000000000", final=True)
+    digests = {d.id: d for d in outbox.deliveries(TOPIC)}
+    assert len(digests) == 2
+    assert digests[claimed.id].state is DeliveryState.SENDING
+    assert digests[claimed.id].alert_ids == claimed.alert_ids  # unchanged, not merged
+    [later] = [d for d in digests.values() if d.id != claimed.id]
+    assert set(later.alert_ids).isdisjoint(claimed.alert_ids)
+
+
+def test_digests_of_different_runs_are_not_merged(store: Store, outbox: Outbox) -> None:
+    _part(store, store.start_run(TOPIC), "http://127.0.0.1:1/a", "101000000000", final=True)
+    _part(store, store.start_run(TOPIC), "http://127.0.0.1:1/b", "102000000000", final=True)
+    assert [len(d.alert_ids) for d in outbox.deliveries(TOPIC)] == [1, 1]
