@@ -44,10 +44,10 @@ lock: install
 
 bench: install  ## extraction speed, then the end-to-end run (docs/benchmarks.md)
 	$(BIN)/python -m bench.extract
-	$(BIN)/python -m bench.e2e --articles 1000
+	$(BIN)/python -m bench.e2e --articles 1000 --repeat 3
 
 bench-e2e: install
-	$(BIN)/python -m bench.e2e --articles 1000
+	$(BIN)/python -m bench.e2e --articles 1000 --repeat 3
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

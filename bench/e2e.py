@@ -1,7 +1,7 @@
 """End to end: the monitor over a synthetic corpus served on 127.0.0.1.
 
     python -m bench.e2e --articles 1000 [--feeds 10] [--seed 2025] [--parts plain,prefect]
-                        [--prefect-api server|ephemeral]
+                        [--prefect-api server|ephemeral] [--repeat N]
 
 In one process, on fresh SQLite databases in a temporary folder:
 
@@ -13,6 +13,9 @@ In one process, on fresh SQLite databases in a temporary folder:
     (--prefect-api ephemeral: Prefect's serverless mode instead); start-ups are
     reported apart and not counted;
 (c) idle: `monitor` again with nothing new (every feed answers 304).
+
+--repeat N runs (a) and (b) N times each, each on a fresh database, and summarises
+their medians: single runs on 2 cores vary by 10% or more.
 
 The corpus (bench/corpus.py) is written and served by a separate process, so the
 server's CPU does not share this process's GIL; its CPU time is reported. Peak RSS
@@ -32,6 +35,7 @@ import platform
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -54,6 +58,10 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # --- measuring ------------------------------------------------------------------------
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
 
 
 def peak_rss_mb() -> float:
@@ -461,7 +469,7 @@ def run_plain(topic_dir: Path, settings: Any, stages: Stages) -> dict[str, int]:
     from alerts import SmtpChannel, WebhookChannel
     from flows import delivery, steps
     from flows.config import load_baseline_facts, load_topic
-    from flows.heap import run_heap
+    from flows.heap import part_done, run_heap
 
     topic = load_topic(topic_dir)
     baseline = load_baseline_facts(topic)
@@ -509,6 +517,8 @@ def run_plain(topic_dir: Path, settings: Any, stages: Stages) -> dict[str, int]:
                     changes += len(kinds)
                     contradictions += kinds.count("contradiction")
                     del extracted, comparison, result
+                    if not final:
+                        part_done()
             delivery.deliver_due(
                 topic,
                 rt.store,
@@ -675,6 +685,13 @@ def main(argv: list[str] | None = None) -> None:
         help="run the flow against a Prefect server on 127.0.0.1 (as `pledgewatch serve`; "
         "the default) or Prefect's ephemeral API (as a one-off run without PREFECT_API_URL)",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run (a) and (b) N times each, on fresh databases, and summarise their medians",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
     parts = {p.strip() for p in args.parts.split(",")}
@@ -733,20 +750,32 @@ def run(
             "allow_private_networks": True,
         }
 
-    for name in ("plain", "prefect"):
-        (tmp / name).mkdir()
-    plain = prefect = idle = None
+    repeat = max(1, args.repeat)
+
+    def tag(i: int) -> str:
+        return f" [{i + 1}/{repeat}]" if repeat > 1 else ""
+
+    # Each repetition starts from an empty database of its own.
+    for i in range(repeat):
+        for name in ("plain", "prefect"):
+            (tmp / f"{name}-{i}").mkdir()
+    plains: list[Phase] = []
+    flows: list[Phase] = []
+    idle = None
     startup = 0.0
     if "plain" in parts:
-        stages = Stages()
-        with instrumented(stages), meter.phase("(a) plain, no Prefect") as plain:
-            plain.counts = run_plain(topic_dir, Settings(**overrides("plain")), stages)
-        print("\n(a) the monitor's plan without Prefect, per stage:")
+        for i in range(repeat):
+            stages = Stages()
+            with instrumented(stages), meter.phase(f"(a) plain, no Prefect{tag(i)}") as plain:
+                plain.counts = run_plain(topic_dir, Settings(**overrides(f"plain-{i}")), stages)
+            plains.append(plain)
+        print("\n(a) the monitor's plan without Prefect, per stage (the last run):")
         print_plain_stages(stages, plain, n)
         print(f"  work: {plain.counts}")
         idle_stages = Stages()
+        last = overrides(f"plain-{repeat - 1}")
         with instrumented(idle_stages), meter.phase("(a') plain, idle rerun") as phase:
-            phase.counts = run_plain(topic_dir, Settings(**overrides("plain")), idle_stages)
+            phase.counts = run_plain(topic_dir, Settings(**last), idle_stages)
         print_idle_stages("(a') idle rerun without Prefect", idle_stages, phase)
 
     if "prefect" in parts:
@@ -763,18 +792,21 @@ def run(
             with meter.phase("Prefect start-up (trivial flow)") as phase:
                 warm_up()
             startup = phase.wall_s
-            url = Settings(**overrides("prefect")).resolved_database_url()
-            flow_stages = Stages()
-            with instrumented(flow_stages), meter.phase("(b) monitor flow") as prefect:
-                outcome = monitor(str(topic_dir), settings=overrides("prefect"))
-                prefect.counts = monitor_counts(outcome, url)
-            print("\n(b) the monitor flow: CPU per stage, summed over threads:")
+            for i in range(repeat):
+                settings = overrides(f"prefect-{i}")
+                url = Settings(**settings).resolved_database_url()
+                flow_stages = Stages()
+                with instrumented(flow_stages), meter.phase(f"(b) monitor flow{tag(i)}") as prefect:
+                    outcome = monitor(str(topic_dir), settings=settings)
+                    prefect.counts = monitor_counts(outcome, url)
+                flows.append(prefect)
+                busy = meter.wait_for_prefect_api()
+            print("\n(b) the monitor flow: CPU per stage, summed over threads (the last run):")
             print_flow_stages(flow_stages, prefect, n)
-            busy = meter.wait_for_prefect_api()
             print(f"  Prefect's API server stayed busy {busy:.1f} s after the flow returned")
             idle_stages = Stages()
             with instrumented(idle_stages), meter.phase("(c) monitor flow, idle rerun") as idle:
-                outcome = monitor(str(topic_dir), settings=overrides("prefect"))
+                outcome = monitor(str(topic_dir), settings=settings)
                 idle.counts = monitor_counts(outcome, url)
             print_idle_stages("(c) idle rerun of the monitor flow", idle_stages, idle)
             api = meter.prefect_api_pids()
@@ -788,27 +820,32 @@ def run(
             print(f"  {p.name}: {p.counts}")
 
     print()
-    if plain is not None:
-        print(f"(a) plain: {plain.wall_s:.2f} s, {n / plain.wall_s:.1f} articles/s")
+    plain_s = _median([p.wall_s for p in plains])
+    flow_s = _median([p.wall_s for p in flows])
+    runs = "median of " + str(repeat) + " runs: " if repeat > 1 else ""
+    if plains:
+        walls = ", ".join(f"{p.wall_s:.2f}" for p in plains)
+        print(f"(a) plain: {runs}{plain_s:.2f} s, {n / plain_s:.1f} articles/s ({walls} s)")
     overhead = float("nan")
-    if prefect is not None and idle is not None:
+    if flows and idle is not None:
         print(f"Prefect start-up (not counted): {startup:.2f} s")
-        print(f"(b) monitor: {prefect.wall_s:.2f} s, {n / prefect.wall_s:.1f} articles/s")
-        if plain is not None:
-            overhead = (prefect.wall_s - plain.wall_s) / prefect.wall_s
+        walls = ", ".join(f"{p.wall_s:.2f}" for p in flows)
+        print(f"(b) monitor: {runs}{flow_s:.2f} s, {n / flow_s:.1f} articles/s ({walls} s)")
+        if plains:
+            overhead = (flow_s - plain_s) / flow_s
             keys = ("articles_new", "facts_new", "alerts_new")
-            same = all(plain.counts[k] == prefect.counts[k] for k in keys)
+            same = all(a.counts[k] == b.counts[k] for a in plains for b in flows for k in keys)
             print(
                 f"Prefect overhead (b - a) / b: {overhead:.1%}"
-                f" (same work in (a) and (b): {'yes' if same else 'NO'})"
+                f" (same work in every (a) and (b): {'yes' if same else 'NO'})"
             )
         print(f"(c) idle rerun: {idle.wall_s:.2f} s")
     rss = peak_rss_mb()
     workers_rss = max((p.workers_peak_rss_mb for p in meter.phases), default=0.0)
     print(f"peak RSS of this process: {rss:.0f} MB; of the largest extraction worker: "
           f"{workers_rss:.0f} MB")  # fmt: skip
-    timed = prefect or plain
-    aps = n / timed.wall_s if timed is not None else float("nan")
+    timed = flow_s if flows else plain_s
+    aps = n / timed
     idle_s = idle.wall_s if idle is not None else float("nan")
     share = "n/a" if math.isnan(overhead) else f"{overhead:.0%}"
     print(

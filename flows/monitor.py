@@ -26,7 +26,7 @@ from facts.model import Fact
 from flows import steps
 from flows.config import FeedConfig, Settings, Topic, load_baseline_facts, load_topic
 from flows.delivery import DeliverySummary, Senders, channel_policies, deliver_due
-from flows.heap import run_heap
+from flows.heap import part_done, run_heap
 from storage import FeedState, RunBusy, RunResult, SavedRun
 
 # Inputs carry an HTTP client and an engine: nothing to hash or cache.
@@ -211,6 +211,8 @@ def _run(rt: steps.Runtime, topic: Topic, baseline: list[Fact], run_id: int) -> 
         )
         tally.add(result, comparison, save_results(rt, quote(result)))
         del extracted, comparison, result  # a part's results go once saved
+        if not final:
+            part_done()
     delivered = deliver_alerts(rt, topic)
     data = steps.report_data(
         rt, topic, tally.alert_ids, tally.confirmations, [f.outcome for f in fetches], tally.errors,

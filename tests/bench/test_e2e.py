@@ -41,13 +41,14 @@ def test_the_flow_benchmark_runs_against_a_prefect_server_it_starts(tmp_path: Pa
     env = {**os.environ, "PLEDGEWATCH_ARTICLES_PER_PART": "8", "PREFECT_HOME": str(tmp_path)}
     env["PREFECT_API_URL"] = "http://127.0.0.1:9/api"  # not used: the benchmark starts its own
     done = subprocess.run(
-        [sys.executable, "-m", "bench.e2e", "--articles", "20", "--feeds", "2"],
+        [sys.executable, "-m", "bench.e2e", "--articles", "20", "--feeds", "2", "--repeat", "2"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "Prefect server start (not counted)" in out
-    assert "(same work in (a) and (b): yes)" in out
+    assert "(same work in every (a) and (b): yes)" in out
+    assert re.search(r"\(b\) monitor: median of 2 runs: [0-9.]+ s", out)
     assert re.search(
         r"\(c\) monitor flow, idle rerun: \{'articles_new': 0, .*'not_modified': 2\}", out
     )
