@@ -2,9 +2,9 @@
 
 A run allocates millions of small objects that live for a part (facts, changes,
 alerts), and CPython's collector answers with full collections that walk every
-tracked object, the ~200,000 of Prefect's and pydantic's imports included. In the
-1,000-article benchmark those took 1.6-1.8 s of the flow process's ~5 s of CPU
-(docs/benchmarks.md).
+tracked object, the ~200,000 of Prefect's and pydantic's imports included. Over the
+1,000-article benchmark flow and its idle rerun, collection took 1.8 s of the flow
+process's CPU, 0.9-1.0 s with ``run_heap`` (docs/benchmarks.md).
 
 During a run, ``run_heap`` collects once, moves the objects that survive to the
 collector's permanent generation (``gc.freeze``) so that later collections skip
