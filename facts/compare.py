@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from deepdiff import DeepDiff
 
@@ -29,6 +29,8 @@ from facts.model import (
     FactKind,
     Status,
 )
+
+_Item = TypeVar("_Item")
 
 UNKNOWN_SUBJECT = "unknown"
 # A positive commitment walked back outright, rather than delayed or stalled.
@@ -270,13 +272,41 @@ def needed_prior(prior: Iterable[Fact]) -> list[Fact]:
     and a run's memory stops growing with the store. Reads ``prior`` once: it may be
     a database stream.
     """
+    return _needed(prior, lambda fact: fact)
+
+
+def stored_order(fact: Fact, fact_id: str) -> tuple[bool, date, str, int, str]:
+    """The order a store reads stored observations in: undated first, then by date,
+    URL, place in the text and id. A total order, so that what ``needed_prior`` keeps
+    of them is the same on every database, and the same whether it reads every
+    observation or only those a store keeps marked (``kept_of_key``)."""
+    ev = fact.evidence
+    return (ev.published is not None, ev.published or date.min, ev.url, ev.start, fact_id)
+
+
+def kept_of_key(observations: Iterable[tuple[str, Fact]]) -> set[str]:
+    """The ids, among one key's observations (id, fact) given in ``stored_order``,
+    that a store keeps marked for later comparisons: those ``needed_prior`` keeps.
+
+    ``needed_prior`` of several keys' observations in ``stored_order`` keeps the same
+    as of the union of what each key kept, because each of its rules takes a first or
+    a last in that order, and the first per shape and subject over several keys is
+    the first of the keys' own firsts. And ``kept_of_key`` of what it kept plus newer
+    observations keeps what it would of all of them, so a store can keep its marks up
+    to date from the marked rows and a run's new ones alone.
+    """
+    return {fact_id for fact_id, _ in _needed(observations, lambda pair: pair[1])}
+
+
+def _needed(prior: Iterable[_Item], fact_of: Callable[[_Item], Fact]) -> list[_Item]:
     first_given: dict[str, int] = {}
     first: dict[tuple[str, tuple[Any, ...], str], tuple[tuple[date, str, int], int]] = {}
     latest: dict[tuple[str, tuple[Any, ...], str], tuple[tuple[date, str, int], int]] = {}
-    kept: dict[int, Fact] = {}
-    for index, fact in enumerate(prior):
+    kept: dict[int, _Item] = {}
+    for index, item in enumerate(prior):
+        fact = fact_of(item)
         key, order = fact.key, _order(fact)
-        kept[index] = fact
+        kept[index] = item
         first_given.setdefault(key, index)
         first_given.setdefault("\x00".join((*shape(fact), fact.subject)), index)
         group = (key, tuple(fact.compared_fields().values()), fact.evidence.outlet.casefold())
@@ -292,7 +322,7 @@ def needed_prior(prior: Iterable[Fact]) -> list[Fact]:
 
 
 def _keep_only(
-    kept: dict[int, Fact],
+    kept: dict[int, Any],
     first_given: dict[str, int],
     first: dict[Any, tuple[Any, int]],
     latest: dict[Any, tuple[Any, int]],

@@ -28,7 +28,6 @@ from alerts.report import SOURCES_SHOWN
 from facts.compare import (
     CompareOptions,
     compare,
-    needed_prior,
     passed_deadlines,
     with_accepted,
 )
@@ -382,8 +381,8 @@ def compare_from_store(
     keys = {f.key for f in matched} | {f.key for f in baseline}
     keys |= {key for key in known_keys if key.startswith("commitment|")}
     if observed:
-        # Read as a stream and cut to what the comparison needs as it goes.
-        prior = needed_prior(store.prior_observations(topic.name, keys))
+        # The few stored rows a comparison needs, marked as each save goes.
+        prior = store.needed_observations(topic.name, keys)
     else:
         # Nothing new: only passed deadlines can come out, and they read each
         # commitment's latest word, not its history.

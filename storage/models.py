@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -104,7 +105,10 @@ class ArticleRow(Base):
 
 class FactRow(Base):
     __tablename__ = "facts"
-    __table_args__ = (Index("ix_facts_topic_key", "topic", "key"),)
+    __table_args__ = (
+        Index("ix_facts_topic_key", "topic", "key"),
+        Index("ix_facts_topic_key_kept", "topic", "key", "kept"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     topic: Mapped[str] = mapped_column(String(200))
@@ -132,6 +136,10 @@ class FactRow(Base):
     quote: Mapped[str] = mapped_column(Text)
     span_start: Mapped[int] = mapped_column(Integer)
     span_end: Mapped[int] = mapped_column(Integer)
+    # Among the observations a later run compares with (facts.compare.kept_of_key):
+    # kept up to date by each save for the keys it adds to. Rows stored before the
+    # column existed are all marked, and the first save of their key sorts them out.
+    kept: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class AlertRow(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import heapq
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,12 +23,14 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    true,
     update,
 )
 from sqlalchemy import table as sql_table
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import TableClause
 
+from facts.compare import kept_of_key, needed_prior, stored_order
 from facts.model import (
     Alert,
     Change,
@@ -128,6 +131,28 @@ def _now() -> datetime:
 def _source_sort_key(s: AlertSourceRow | Source) -> tuple[bool, date, str]:
     # Dated sources first, earliest first; undated ones last (as alerts.build_alerts orders).
     return (s.published is None, s.published or date.min, s.url)
+
+
+def _pair_order(pair: tuple[str, Fact]) -> tuple[bool, date, str, int, str]:
+    return stored_order(pair[1], pair[0])
+
+
+def _read(rows: Iterable[FactRow], ids: list[str]) -> Iterator[tuple[str, Fact]]:
+    """(id, fact) of each row, as it is read; the ids go into ``ids`` too."""
+    for row in rows:
+        ids.append(row.id)
+        yield row.id, fact_from_row(row)
+
+
+def _stored_order(dialect: str) -> tuple[Any, ...]:
+    """facts.compare.stored_order as ORDER BY terms: undated first, then by date, URL,
+    place in the text and id, strings in code-point order as Python compares them
+    (SQLite's BINARY collation; "C" on PostgreSQL, whatever the database's own)."""
+    url: Any = FactRow.url
+    fact_id: Any = FactRow.id
+    if dialect == "postgresql":
+        url, fact_id = url.collate("C"), fact_id.collate("C")
+    return (FactRow.published.is_not(None), FactRow.published, url, FactRow.span_start, fact_id)
 
 
 def _reprint_join() -> Any:
@@ -343,6 +368,25 @@ class Store(RunsMixin, ReviewMixin):
                 rows = session.execute(query.execution_options(yield_per=2000)).scalars()
                 yield from (fact_from_row(r) for r in rows)
 
+    def needed_observations(self, topic: str, keys: Iterable[str]) -> list[Fact]:
+        """What comparing a run needs of the stored observations of ``keys``:
+        ``facts.compare.needed_prior`` of them in ``stored_order``, which is the same
+        as of the rows marked kept (``kept_of_key``): a few per key, stated value and
+        outlet, however many articles restated them. The rows come sorted from the
+        database and are streamed (2,000 at a time), never held all at once."""
+        wanted = set(keys)
+        if not wanted:
+            return []
+        with Session(self.engine) as session:
+            query = select(FactRow).where(FactRow.topic == topic, FactRow.kept == true())
+            if len(wanted) <= _IN_CHUNK:
+                query = query.where(FactRow.key.in_(sorted(wanted)))
+            # More keys than one IN list takes: the topic's marked rows, filtered here,
+            # so that they still come in one stream in stored_order.
+            query = query.order_by(*_stored_order(session.get_bind().dialect.name))
+            rows = session.execute(query.execution_options(yield_per=2000)).scalars()
+            return needed_prior(fact_from_row(r) for r in rows if r.key in wanted)
+
     def latest_observations(self, topic: str, keys: Iterable[str]) -> list[Fact]:
         """Each key's observations from its latest date (all of them where none is
         dated): what a key's latest word is chosen from, without reading its history."""
@@ -473,6 +517,7 @@ class Store(RunsMixin, ReviewMixin):
     def _save_articles(self, conn: Connection, result: RunResult) -> tuple[int, int]:
         articles, facts = _ARTICLES, _FACTS
         articles_new = facts_new = 0
+        added: list[tuple[str, Fact]] = []  # the facts this save stores, with their ids
         # What earlier chunks stored, the next chunk's queries find: only a chunk's
         # URLs and fact ids are held at a time.
         for chunk in _chunks(result.articles, _ARTICLE_CHUNK):
@@ -506,10 +551,53 @@ class Store(RunsMixin, ReviewMixin):
             for fid, fact, aid in candidates:
                 if fid not in seen_facts:
                     seen_facts.add(fid)
-                    rows.append(fact_values(result.topic, fact, aid, result.run_id, fid))
+                    # Unmarked at first: _mark_kept marks those later runs need.
+                    rows.append({**fact_values(result.topic, fact, aid, result.run_id, fid),
+                                 "kept": False})  # fmt: skip
+                    added.append((fid, fact))
             _insert_many(conn, facts, rows)
             facts_new += len(rows)
+        self._mark_kept(conn, result.topic, added)
         return articles_new, facts_new
+
+    @staticmethod
+    def _mark_kept(conn: Connection, topic: str, added: Sequence[tuple[str, Fact]]) -> None:
+        """Mark, among the marked rows of the keys ``added`` (id, fact) adds to and the
+        added rows themselves, those later comparisons need (``kept_of_key``), and
+        unmark the rest. One stream of each key's marked rows in stored_order, merged
+        with its added facts: a few rows a key once its rows are sorted out."""
+        by_key: dict[str, list[tuple[str, Fact]]] = {}
+        for fid, fact in added:
+            by_key.setdefault(fact.key, []).append((fid, fact))
+        for pairs in by_key.values():
+            pairs.sort(key=_pair_order)
+        mark: list[str] = []
+        unmark: list[str] = []
+        order = _stored_order(conn.dialect.name)
+        for chunk in _chunks(sorted(by_key), _IN_CHUNK):
+            query = (
+                select(FactRow)
+                .where(FactRow.topic == topic, FactRow.kept == true(), FactRow.key.in_(chunk))
+                .order_by(FactRow.key, *order)
+            )
+            seen: set[str] = set()
+            with Session(bind=conn) as session:
+                rows = session.execute(query.execution_options(yield_per=2000)).scalars()
+                for key, group in itertools.groupby(rows, key=lambda r: r.key):
+                    seen.add(key)
+                    marked: list[str] = []
+                    keep = kept_of_key(
+                        heapq.merge(_read(group, marked), by_key[key], key=_pair_order)
+                    )
+                    unmark.extend(fid for fid in marked if fid not in keep)
+                    mark.extend(fid for fid, _ in by_key[key] if fid in keep)
+            for key in chunk:
+                if key not in seen:  # the key's first observations
+                    keep = kept_of_key(by_key[key])
+                    mark.extend(fid for fid, _ in by_key[key] if fid in keep)
+        for ids, value in ((unmark, False), (mark, True)):
+            for part in _chunks(ids, _IN_CHUNK):
+                conn.execute(update(_FACTS).where(_FACTS.c.id.in_(part)).values(kept=value))
 
     def _save_alerts(self, conn: Connection, result: RunResult) -> tuple[list[Alert], int]:
         """Insert the new alerts and the new sources of known ones; returns the new

@@ -9,13 +9,21 @@ from datetime import date, timedelta
 
 import pytest
 
-from facts.compare import CompareOptions, compare, needed_prior, passed_deadlines
+from facts.compare import (
+    CompareOptions,
+    compare,
+    kept_of_key,
+    needed_prior,
+    passed_deadlines,
+    stored_order,
+)
 from facts.matching import canonicalize
 from facts.model import Fact, FigureKind, Status
 from tests.factories import baseline_figure, commitment, figure
 
 OUTLETS = ["Wire A", "Ledger B", "Herald C", "wire a"]  # outlets compare case-blind
 VALUES = ["100000000000", "1E+11", "150000000000", "120000000000"]
+TARGET_KEY = figure("1", subject="bilateral trade").key
 STATUSES = [Status.AGREED, Status.SIGNED, Status.DENIED, Status.EXPECTED, Status.DELIVERED]
 
 
@@ -79,3 +87,44 @@ def test_the_first_of_each_matching_shape_is_kept_though_the_key_leaves_its_peri
     matched = canonicalize([paraphrase], kept, frozenset())
     assert [f.subject for f in matched] == ["bilateral trade"]
     assert matched == canonicalize([paraphrase], prior, frozenset())
+
+
+def _with_ids(facts: list[Fact]) -> list[tuple[str, Fact]]:
+    # Ids of their own: the generated facts share URLs and places in the text, so the
+    # order falls back on the id often.
+    return [(f"f_{i:06d}", fact) for i, fact in enumerate(facts)]
+
+
+def _in_order(pairs: list[tuple[str, Fact]]) -> list[tuple[str, Fact]]:
+    return sorted(pairs, key=lambda p: stored_order(p[1], p[0]))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_what_each_key_kept_keeps_what_every_observation_would(seed: int) -> None:
+    rng = random.Random(seed)
+    pairs = _in_order(_with_ids(_observations(rng, 1500)))
+    every = [fid for fid, _ in _needed(pairs)]
+    kept: set[str] = set()
+    for key in {f.key for _, f in pairs}:
+        kept |= kept_of_key([p for p in pairs if p[1].key == key])
+    assert len(kept) < len(pairs) / 3
+    assert [fid for fid, _ in _needed([p for p in pairs if p[0] in kept])] == every
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_keys_marks_carry_over_to_its_next_observations(seed: int) -> None:
+    """kept_of_key of what it kept plus any new observations (not only later ones)
+    keeps what it would of all of them: a save updates the marks from those alone."""
+    rng = random.Random(seed)
+    pairs = [p for p in _with_ids(_observations(rng, 1200)) if p[1].key == TARGET_KEY]
+    assert len(pairs) > 50
+    rng.shuffle(pairs)
+    old, new = pairs[: len(pairs) // 2], pairs[len(pairs) // 2 :]
+    marked = kept_of_key(_in_order(old))
+    carried = kept_of_key(_in_order([*(p for p in old if p[0] in marked), *new]))
+    assert carried == kept_of_key(_in_order(pairs))
+
+
+def _needed(pairs: list[tuple[str, Fact]]) -> list[tuple[str, Fact]]:
+    by_fact = {id(f): (fid, f) for fid, f in pairs}
+    return [by_fact[id(f)] for f in needed_prior(f for _, f in pairs)]

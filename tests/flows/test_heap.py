@@ -59,7 +59,8 @@ def test_a_freeze_the_process_made_itself_is_left_alone() -> None:
         frozen = gc.get_freeze_count()
         with run_heap():
             assert gc.get_threshold() == RUN_THRESHOLDS
-        assert gc.get_freeze_count() == frozen
+        # Still frozen (objects freed since by their last reference leave the count).
+        assert 0 < gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
 
