@@ -6,6 +6,7 @@ parsing, SQL or message formatting lives here, only the wiring between rooms.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
@@ -45,6 +46,7 @@ from ingest import (
     Resolver,
     canonical_url,
     fetch,
+    is_transient,
     make_client,
     parse_feed,
 )
@@ -224,21 +226,30 @@ class PageBatch:
 def fetch_pages(rt: Runtime, entries: Sequence[NewEntry]) -> PageBatch:
     """Fetch a batch of article pages in parallel; a failing page is recorded, not raised.
 
-    A page that failed is not stored, so the next run tries it again.
+    A page that failed for a passing reason (a timeout, a broken connection, a busy
+    server's status: ``ingest.is_transient``) is fetched again after
+    ``retry_delay_s``, up to ``page_retries`` times. A page that still failed is not
+    stored, so the next run tries it again.
     """
 
     def one(new: NewEntry) -> Page | SourceError:
-        try:
-            fetched = fetch(
-                rt.client,
-                new.url,
-                limits=rt.limits(rt.settings.max_page_bytes),
-                allow_private_networks=rt.settings.allow_private_networks,
-                resolver=rt.resolver,
-            )
-        except IngestError as exc:
-            return SourceError(new.url, str(exc))
-        return Page(new, fetched.body)
+        for attempt in range(rt.settings.page_retries + 1):
+            if attempt:
+                time.sleep(rt.settings.retry_delay_s)
+            try:
+                fetched = fetch(
+                    rt.client,
+                    new.url,
+                    limits=rt.limits(rt.settings.max_page_bytes),
+                    allow_private_networks=rt.settings.allow_private_networks,
+                    resolver=rt.resolver,
+                )
+            except IngestError as exc:
+                if is_transient(exc) and attempt < rt.settings.page_retries:
+                    continue
+                return SourceError(new.url, str(exc))
+            return Page(new, fetched.body)
+        raise AssertionError("unreachable: the last attempt returns")  # pragma: no cover
 
     workers = max(1, min(rt.settings.fetch_workers, len(entries)))
     with ThreadPoolExecutor(max_workers=workers) as pool:

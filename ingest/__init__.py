@@ -14,8 +14,10 @@ from ingest.errors import (
     FetchStatusError,
     FetchTimeout,
     FetchTooLarge,
+    FetchTransportError,
     IngestError,
     TooManyRedirects,
+    is_transient,
 )
 from ingest.feeds import FeedEntry, ParsedFeed, parse_feed
 from ingest.guard import Resolver, guard_url, is_public_address, parse_ip_literal
@@ -33,6 +35,7 @@ __all__ = [
     "FetchStatusError",
     "FetchTimeout",
     "FetchTooLarge",
+    "FetchTransportError",
     "Fetched",
     "IngestError",
     "ParsedFeed",
@@ -44,6 +47,7 @@ __all__ = [
     "guard_url",
     "is_http_url",
     "is_public_address",
+    "is_transient",
     "make_client",
     "parse_feed",
     "parse_ip_literal",

@@ -52,6 +52,10 @@ class FetchTimeout(FetchError):
     """A read timed out, or the whole fetch outlived its deadline."""
 
 
+class FetchTransportError(FetchError):
+    """The connection failed or broke: refused, reset, closed before the answer."""
+
+
 class FetchTooLarge(FetchError):
     """The (decoded) body is larger than the limit allows."""
 
@@ -80,3 +84,16 @@ class FeedParseError(IngestError):
 
 class ArticleParseError(IngestError):
     """No article text could be extracted from the page."""
+
+
+# Statuses a server answers with when it is busy or briefly down.
+_BUSY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def is_transient(error: IngestError) -> bool:
+    """Whether ``error`` is worth another try in a moment: a timeout, a broken
+    connection, or a status a busy server gives. Not a refused address, a redirect
+    loop, a body over the limit, a 404 or a page that does not parse."""
+    if isinstance(error, FetchStatusError):
+        return error.status in _BUSY_STATUSES
+    return isinstance(error, FetchTimeout | FetchTransportError)

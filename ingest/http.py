@@ -34,6 +34,7 @@ from ingest.errors import (
     FetchStatusError,
     FetchTimeout,
     FetchTooLarge,
+    FetchTransportError,
     TooManyRedirects,
 )
 from ingest.guard import Resolver, guard_url
@@ -167,6 +168,8 @@ def fetch(
             raise BlockedURL(url, f"{exc.message}{where}") from exc
         except httpx.TimeoutException as exc:
             raise _timeout(url, exc, limits, deadline, where) from exc
+        except httpx.TransportError as exc:  # refused, reset, closed early
+            raise FetchTransportError(url, f"{type(exc).__name__}: {exc}{where}") from exc
         except httpx.HTTPError as exc:
             raise FetchError(url, f"{type(exc).__name__}: {exc}{where}") from exc
         except httpx.InvalidURL as exc:
@@ -191,6 +194,8 @@ def fetch(
             return _fetched(url, response, body, etag, last_modified)
         except httpx.TimeoutException as exc:
             raise _timeout(url, exc, limits, deadline, where, "reading ") from exc
+        except httpx.TransportError as exc:
+            raise FetchTransportError(url, f"{type(exc).__name__}: {exc}{where}") from exc
         except (httpx.HTTPError, httpx.StreamError) as exc:
             raise FetchError(url, f"{type(exc).__name__}: {exc}{where}") from exc
         finally:

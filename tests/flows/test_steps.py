@@ -244,3 +244,38 @@ def test_fetch_feeds_records_a_failing_feed_and_goes_on(
     assert (broken.outcome.ok, broken.outcome.status) == (False, "error")
     assert "500" in (broken.outcome.error or "")
     assert ok.outcome.ok and [e.title for e in ok.entries] == ["India and Russia"]
+
+
+def test_a_page_that_met_a_busy_server_is_fetched_again_and_a_404_is_not(
+    runtime: steps.Runtime, httpserver: HTTPServer
+) -> None:
+    quick = replace(runtime, settings=runtime.settings.model_copy(update={"retry_delay_s": 0.01}))
+    # One-shot handlers answer first, once; then the permanent one.
+    httpserver.expect_oneshot_request("/busy.html").respond_with_data("busy", status=503)
+    httpserver.expect_request("/busy.html").respond_with_data(
+        "<html><body><article><p>India and Russia met.</p></article></body></html>",
+        content_type="text/html",
+    )
+    httpserver.expect_request("/gone.html").respond_with_data("gone", status=404)
+    busy, gone = httpserver.url_for("/busy.html"), httpserver.url_for("/gone.html")
+    batch = steps.fetch_pages(
+        quick, [steps.NewEntry(_entry(u, "India and Russia"), u, u) for u in (busy, gone)]
+    )
+    assert [p.new.url for p in batch.pages] == [busy]
+    assert [e.source for e in batch.errors] == [gone]
+    paths = [request.path for request, _ in httpserver.log]
+    assert paths.count("/busy.html") == 2 and paths.count("/gone.html") == 1
+
+
+def test_a_page_that_keeps_failing_is_tried_page_retries_plus_one_times(
+    runtime: steps.Runtime, httpserver: HTTPServer
+) -> None:
+    settings = runtime.settings.model_copy(update={"retry_delay_s": 0.01, "page_retries": 2})
+    httpserver.expect_request("/down.html").respond_with_data("down", status=502)
+    url = httpserver.url_for("/down.html")
+    batch = steps.fetch_pages(
+        replace(runtime, settings=settings), [steps.NewEntry(_entry(url, "x"), url, url)]
+    )
+    [error] = batch.errors
+    assert "502" in error.message
+    assert [request.path for request, _ in httpserver.log] == ["/down.html"] * 3

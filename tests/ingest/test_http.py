@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import re
 import socket
+import threading
 import time
 import tracemalloc
 import zlib
@@ -26,8 +27,10 @@ from ingest import (
     FetchStatusError,
     FetchTimeout,
     FetchTooLarge,
+    FetchTransportError,
     TooManyRedirects,
     fetch,
+    is_transient,
 )
 
 LOCAL = {"allow_private_networks": True}
@@ -396,3 +399,33 @@ def test_redirect_to_numeric_loopback_spelling_is_blocked_no_network():
         pytest.raises(BlockedURL, match=re.escape("127.0.0.1")),
     ):
         fetch(mock_client, "http://news.example/", resolver=lambda _h: ["93.184.216.34"])
+
+
+def test_a_refused_connection_and_a_reset_one_are_transport_errors(client):
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(FetchTransportError, match="ConnectError") as refused:
+        fetch(client, f"http://127.0.0.1:{port}/a", **LOCAL)
+    assert is_transient(refused.value)
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    address = server.getsockname()
+
+    def reset_the_first() -> None:
+        conn, _ = server.accept()
+        conn.recv(1024)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        conn.close()  # linger 0: an RST, not a FIN
+
+    thread = threading.Thread(target=reset_the_first)
+    thread.start()
+    try:
+        with pytest.raises(FetchTransportError) as reset:
+            fetch(client, f"http://127.0.0.1:{address[1]}/a", **LOCAL)
+        assert is_transient(reset.value)
+    finally:
+        thread.join(timeout=5)
+        server.close()
