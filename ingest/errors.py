@@ -53,7 +53,8 @@ class FetchTimeout(FetchError):
 
 
 class FetchTransportError(FetchError):
-    """The connection failed or broke: refused, reset, closed before the answer."""
+    """The connection failed or broke: refused, reset, cut off. A malformed answer
+    (httpx's protocol errors) is a plain FetchError: it would come again."""
 
 
 class FetchTooLarge(FetchError):

@@ -168,7 +168,9 @@ def fetch(
             raise BlockedURL(url, f"{exc.message}{where}") from exc
         except httpx.TimeoutException as exc:
             raise _timeout(url, exc, limits, deadline, where) from exc
-        except httpx.TransportError as exc:  # refused, reset, closed early
+        except httpx.ProtocolError as exc:  # a malformed answer: it would come again
+            raise FetchError(url, f"{type(exc).__name__}: {exc}{where}") from exc
+        except httpx.TransportError as exc:  # refused, reset, cut off
             raise FetchTransportError(url, f"{type(exc).__name__}: {exc}{where}") from exc
         except httpx.HTTPError as exc:
             raise FetchError(url, f"{type(exc).__name__}: {exc}{where}") from exc
@@ -194,6 +196,8 @@ def fetch(
             return _fetched(url, response, body, etag, last_modified)
         except httpx.TimeoutException as exc:
             raise _timeout(url, exc, limits, deadline, where, "reading ") from exc
+        except httpx.ProtocolError as exc:
+            raise FetchError(url, f"{type(exc).__name__}: {exc}{where}") from exc
         except httpx.TransportError as exc:
             raise FetchTransportError(url, f"{type(exc).__name__}: {exc}{where}") from exc
         except (httpx.HTTPError, httpx.StreamError) as exc:

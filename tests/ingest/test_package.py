@@ -16,7 +16,7 @@ PUBLIC = {
     "FetchError", "FetchLimits", "FetchStatusError", "FetchTimeout", "FetchTooLarge",
     "Fetched", "IngestError", "ParsedFeed", "Resolver", "TooManyRedirects", "canonical_url",
     "extract_article", "fetch", "guard_url", "is_http_url", "is_public_address",
-    "make_client", "parse_feed", "parse_ip_literal",
+    "make_client", "parse_feed", "parse_ip_literal", "FetchTransportError", "is_transient",
 }  # fmt: skip
 
 
