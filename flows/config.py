@@ -51,11 +51,11 @@ class Settings(BaseSettings):
     max_feed_bytes: int = 5 * 1024 * 1024
     max_page_bytes: int = 5 * 1024 * 1024
     max_entries_per_feed: int = 500
-    feed_retries: int = 2
+    feed_retries: int = Field(default=2, ge=0)
     # A page that timed out, lost its connection or met a busy server's status is
-    # fetched again this many times within the run.
-    page_retries: int = 1
-    retry_delay_s: float = 2.0
+    # fetched again this many times within the run (ingest.is_transient).
+    page_retries: int = Field(default=1, ge=0)
+    retry_delay_s: float = Field(default=2.0, ge=0)
     # Articles per fetch-and-extract task: each task run costs Prefect's API ~30 ms,
     # and at 25 its share of a 1,000-article run was 15% against 6% at 50
     # (docs/benchmarks.md).

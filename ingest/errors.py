@@ -6,6 +6,7 @@ is an ``IngestError`` and names its source (a URL, or a feed/page name)::
     IngestError                 .source, .message
     ├── FetchError              the network side: nothing usable came back
     │   ├── FetchTimeout        per-read timeout or the overall deadline passed
+    │   ├── FetchTransportError refused, reset or cut off: worth another try
     │   ├── FetchTooLarge       the decoded body went past FetchLimits.max_bytes
     │   ├── FetchStatusError    a non-2xx answer that is not 304 (.status)
     │   ├── BlockedURL          a scheme other than http(s), or an address not allowed
@@ -27,8 +28,10 @@ __all__ = [
     "FetchStatusError",
     "FetchTimeout",
     "FetchTooLarge",
+    "FetchTransportError",
     "IngestError",
     "TooManyRedirects",
+    "is_transient",
 ]
 
 
@@ -49,7 +52,12 @@ class FetchError(IngestError):
 
 
 class FetchTimeout(FetchError):
-    """A read timed out, or the whole fetch outlived its deadline."""
+    """A read timed out, or the whole fetch outlived its deadline (.deadline_passed)."""
+
+    def __init__(self, source: str, message: str, deadline_passed: bool = False) -> None:
+        super().__init__(source, message)
+        self.deadline_passed = deadline_passed
+        self.args = (source, message, deadline_passed)  # pickling round-trips
 
 
 class FetchTransportError(FetchError):
@@ -92,9 +100,13 @@ _BUSY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 def is_transient(error: IngestError) -> bool:
-    """Whether ``error`` is worth another try in a moment: a timeout, a broken
-    connection, or a status a busy server gives. Not a refused address, a redirect
-    loop, a body over the limit, a 404 or a page that does not parse."""
+    """Whether ``error`` is worth another try in a moment: a read that timed out, a
+    connection refused, reset or cut off, or HTTP 429, 500, 502, 503 or 504. Not a
+    fetch that used up its whole deadline (it was being answered, slowly), a refused
+    address, a redirect loop, a body over the limit, a malformed answer, a TLS
+    failure, a 404 or a page that does not parse."""
     if isinstance(error, FetchStatusError):
         return error.status in _BUSY_STATUSES
-    return isinstance(error, FetchTimeout | FetchTransportError)
+    if isinstance(error, FetchTimeout):
+        return not error.deadline_passed
+    return isinstance(error, FetchTransportError)

@@ -154,7 +154,7 @@ def fetch(
             raise type(exc)(url, f"{exc.message}{where}") from exc
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise FetchTimeout(url, f"deadline of {limits.deadline_s}s passed{where}")
+            raise FetchTimeout(url, f"deadline of {limits.deadline_s}s passed{where}", True)
         try:
             request = client.build_request(
                 "GET",
@@ -168,10 +168,8 @@ def fetch(
             raise BlockedURL(url, f"{exc.message}{where}") from exc
         except httpx.TimeoutException as exc:
             raise _timeout(url, exc, limits, deadline, where) from exc
-        except httpx.ProtocolError as exc:  # a malformed answer: it would come again
-            raise FetchError(url, f"{type(exc).__name__}: {exc}{where}") from exc
-        except httpx.TransportError as exc:  # refused, reset, cut off
-            raise FetchTransportError(url, f"{type(exc).__name__}: {exc}{where}") from exc
+        except httpx.TransportError as exc:
+            raise _network_error(url, exc, where) from exc
         except httpx.HTTPError as exc:
             raise FetchError(url, f"{type(exc).__name__}: {exc}{where}") from exc
         except httpx.InvalidURL as exc:
@@ -196,15 +194,35 @@ def fetch(
             return _fetched(url, response, body, etag, last_modified)
         except httpx.TimeoutException as exc:
             raise _timeout(url, exc, limits, deadline, where, "reading ") from exc
-        except httpx.ProtocolError as exc:
-            raise FetchError(url, f"{type(exc).__name__}: {exc}{where}") from exc
         except httpx.TransportError as exc:
-            raise FetchTransportError(url, f"{type(exc).__name__}: {exc}{where}") from exc
+            raise _network_error(url, exc, where) from exc
         except (httpx.HTTPError, httpx.StreamError) as exc:
             raise FetchError(url, f"{type(exc).__name__}: {exc}{where}") from exc
         finally:
             response.close()
     raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+
+# The two ways httpcore and h11 report a connection closed before the whole answer.
+_CUT_OFF = (
+    "Server disconnected without sending a response",
+    "peer closed connection without sending complete message body",
+)
+
+
+def _network_error(url: str, exc: httpx.TransportError, where: str) -> FetchError:
+    """A FetchTransportError (worth another try: refused, reset, cut off) or, where the
+    same answer would come again, a plain FetchError: a malformed response (httpx's
+    protocol errors other than a cut-off) or a TLS failure (a bad certificate)."""
+    message = f"{type(exc).__name__}: {exc}{where}"
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError):
+            return FetchError(url, message)
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, httpx.ProtocolError) and not any(m in str(exc) for m in _CUT_OFF):
+        return FetchError(url, message)
+    return FetchTransportError(url, message)
 
 
 def _timeout(
@@ -216,7 +234,8 @@ def _timeout(
     doing: str = "",
 ) -> FetchTimeout:
     if time.monotonic() >= deadline or "deadline" in str(exc):
-        return FetchTimeout(url, f"deadline of {limits.deadline_s}s passed{where}")
+        message = f"deadline of {limits.deadline_s}s passed{where}"
+        return FetchTimeout(url, message, deadline_passed=True)
     return FetchTimeout(url, f"timed out {doing}({type(exc).__name__}){where}")
 
 
@@ -283,7 +302,7 @@ def _read_body(
     raw_total = 0
     for chunk in response.iter_raw():
         if time.monotonic() > deadline:
-            raise FetchTimeout(source, f"deadline of {limits.deadline_s}s passed{where}")
+            raise FetchTimeout(source, f"deadline of {limits.deadline_s}s passed{where}", True)
         raw_total += len(chunk)
         if raw_total > raw_cap:
             raise FetchTooLarge(source, too_large)

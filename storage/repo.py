@@ -571,10 +571,12 @@ class Store(RunsMixin, ReviewMixin):
             by_key.setdefault(fact.key, []).append((fid, fact))
         for pairs in by_key.values():
             pairs.sort(key=_pair_order)
-        mark: list[str] = []
-        unmark: list[str] = []
         order = _stored_order(conn.dialect.name)
         for chunk in _chunks(sorted(by_key), _IN_CHUNK):
+            # Per chunk of keys, so that what is held is one chunk's ids (on a migrated
+            # database, every row of those keys is marked until this sorts them out).
+            mark: list[str] = []
+            unmark: list[str] = []
             query = (
                 select(FactRow)
                 .where(FactRow.topic == topic, FactRow.kept == true(), FactRow.key.in_(chunk))
@@ -595,9 +597,9 @@ class Store(RunsMixin, ReviewMixin):
                 if key not in seen:  # the key's first observations
                     keep = kept_of_key(by_key[key])
                     mark.extend(fid for fid, _ in by_key[key] if fid in keep)
-        for ids, value in ((unmark, False), (mark, True)):
-            for part in _chunks(ids, _IN_CHUNK):
-                conn.execute(update(_FACTS).where(_FACTS.c.id.in_(part)).values(kept=value))
+            for ids, value in ((unmark, False), (mark, True)):
+                for part in _chunks(ids, _IN_CHUNK):
+                    conn.execute(update(_FACTS).where(_FACTS.c.id.in_(part)).values(kept=value))
 
     def _save_alerts(self, conn: Connection, result: RunResult) -> tuple[list[Alert], int]:
         """Insert the new alerts and the new sources of known ones; returns the new

@@ -22,6 +22,7 @@ def runtime(database_url: str, tmp_path: Path) -> Iterator[steps.Runtime]:
         data_dir=tmp_path,
         allow_private_networks=True,  # every server in these tests is on loopback
         http_deadline_s=5,
+        retry_delay_s=0,  # pages the demo feed links to but no test serves are retried
     )
     rt = steps.build_runtime(settings)
     yield rt

@@ -44,6 +44,7 @@ def test_tree(cls: type[Exception], parent: type[Exception]):
     [
         IngestError(SOURCE, "boom"),
         FetchTimeout(SOURCE, "deadline passed"),
+        FetchTimeout(SOURCE, "deadline passed", True),
         BlockedURL(SOURCE, "private address"),
         FeedParseError(SOURCE, "not a feed"),
         FetchStatusError(SOURCE, 503),

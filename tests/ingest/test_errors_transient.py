@@ -24,6 +24,7 @@ URL = "http://127.0.0.1:1/a"
     ("error", "transient"),
     [
         (FetchTimeout(URL, "timed out reading"), True),
+        (FetchTimeout(URL, "deadline of 30s passed", deadline_passed=True), False),
         (FetchTransportError(URL, "ConnectError: refused"), True),
         (FetchStatusError(URL, 503), True),
         (FetchStatusError(URL, 429), True),
@@ -39,3 +40,22 @@ URL = "http://127.0.0.1:1/a"
 )
 def test_is_transient(error: IngestError, transient: bool) -> None:
     assert is_transient(error) is transient
+
+
+def test_a_tls_failure_is_not_worth_another_try() -> None:
+    import ssl
+
+    import httpx
+
+    from ingest.http import _network_error
+
+    cause = ssl.SSLCertVerificationError("certificate verify failed: self-signed certificate")
+    try:
+        try:
+            raise cause
+        except ssl.SSLError as inner:
+            raise httpx.ConnectError(str(inner)) from inner
+    except httpx.ConnectError as exc:
+        error = _network_error(URL, exc, "")
+    assert type(error) is FetchError and not is_transient(error)
+    assert type(_network_error(URL, httpx.ConnectError("refused"), "")) is FetchTransportError

@@ -423,3 +423,25 @@ def test_a_connection_reset_before_the_answer_is_a_transport_error(client):
     finally:
         thread.join(timeout=5)
         server.close()
+
+
+def test_a_body_cut_off_before_its_length_is_a_transport_error(client):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def cut_off() -> None:
+        conn, _ = server.accept()
+        conn.recv(1024)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n<p>India")
+        conn.close()  # a FIN, 991 bytes short
+
+    thread = threading.Thread(target=cut_off)
+    thread.start()
+    try:
+        with pytest.raises(FetchTransportError, match="peer closed connection") as info:
+            fetch(client, f"http://127.0.0.1:{server.getsockname()[1]}/a", **LOCAL)
+        assert is_transient(info.value)
+    finally:
+        thread.join(timeout=5)
+        server.close()

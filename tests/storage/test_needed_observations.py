@@ -26,9 +26,12 @@ def _run(store: Store, rng: random.Random, first: int, n: int) -> None:
     for i, fact in enumerate(_observations(rng, n, start=first)):
         url = f"http://127.0.0.1:1/{rng.choice(PATHS)}/{first}/{rng.randrange(n // 4 + 1)}"
         ev = fact.evidence
-        # A place in the text of its own: distinct ids, and ties in everything else.
-        where = Evidence(url, ev.outlet, ev.published, ev.quote, first + i, first + i + 5)
-        facts.setdefault(url, []).append(replace(fact, evidence=where))
+        # Each fact has a twin at the same place in the text that differs only in its
+        # end (so in its id): the two tie in everything the order looks at but the id,
+        # and compete for the same first and latest of their value and outlet.
+        for end in (5, 6):
+            where = Evidence(url, ev.outlet, ev.published, ev.quote, first + i, first + i + end)
+            facts.setdefault(url, []).append(replace(fact, evidence=where))
     articles = [
         (replace(article(url), published=fs[0].evidence.published), fs) for url, fs in facts.items()
     ]
@@ -40,7 +43,7 @@ def _expected(store: Store, keys: set[str]) -> list[str]:
     return [f.id for f in needed_prior(sorted(every, key=lambda f: stored_order(f, f.id)))]
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(3))
 def test_the_marked_rows_keep_what_every_row_would(store: Store, seed: int) -> None:
     rng = random.Random(seed)
     first = 0

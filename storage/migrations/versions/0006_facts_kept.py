@@ -19,14 +19,15 @@ depends_on = None
 def upgrade() -> None:
     # Rows stored before are all marked: reading them all is what runs did until now,
     # and the first save that adds to a key unmarks those its comparisons no longer need.
-    with op.batch_alter_table("facts") as batch_op:
-        batch_op.add_column(
-            sa.Column("kept", sa.Boolean(), server_default=sa.true(), nullable=False)
-        )
-        batch_op.create_index("ix_facts_topic_key_kept", ["topic", "key", "kept"], unique=False)
+    # A plain ADD COLUMN with a constant default, on SQLite too: batch mode would copy
+    # the whole table.
+    op.add_column(
+        "facts", sa.Column("kept", sa.Boolean(), server_default=sa.true(), nullable=False)
+    )
+    op.create_index("ix_facts_topic_key_kept", "facts", ["topic", "key", "kept"], unique=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("facts") as batch_op:
-        batch_op.drop_index("ix_facts_topic_key_kept")
+    op.drop_index("ix_facts_topic_key_kept", table_name="facts")
+    with op.batch_alter_table("facts") as batch_op:  # SQLite drops a column by a copy
         batch_op.drop_column("kept")
