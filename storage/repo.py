@@ -144,15 +144,22 @@ def _read(rows: Iterable[FactRow], ids: list[str]) -> Iterator[tuple[str, Fact]]
         yield row.id, fact_from_row(row)
 
 
+def _by_code_point(column: Any, dialect: str) -> Any:
+    """``column`` for ORDER BY in code-point order, as Python compares str: SQLite's
+    BINARY collation does that; on PostgreSQL, "C" does, whatever the database's own."""
+    return column.collate("C") if dialect == "postgresql" else column
+
+
 def _stored_order(dialect: str) -> tuple[Any, ...]:
     """facts.compare.stored_order as ORDER BY terms: undated first, then by date, URL,
-    place in the text and id, strings in code-point order as Python compares them
-    (SQLite's BINARY collation; "C" on PostgreSQL, whatever the database's own)."""
-    url: Any = FactRow.url
-    fact_id: Any = FactRow.id
-    if dialect == "postgresql":
-        url, fact_id = url.collate("C"), fact_id.collate("C")
-    return (FactRow.published.is_not(None), FactRow.published, url, FactRow.span_start, fact_id)
+    place in the text and id, strings in code-point order."""
+    return (
+        FactRow.published.is_not(None),
+        FactRow.published,
+        _by_code_point(FactRow.url, dialect),
+        FactRow.span_start,
+        _by_code_point(FactRow.id, dialect),
+    )
 
 
 def _reprint_join() -> Any:
@@ -160,16 +167,11 @@ def _reprint_join() -> Any:
     return (ArticleRow.url == AlertSourceRow.url) & (ArticleRow.topic == AlertRow.topic)
 
 
-def _first_per_alert(session: Session, query: Any, first: int) -> Any:
+def _first_per_alert(dialect: str, query: Any, first: int) -> Any:
     """``query`` (rows of alert_sources) cut to each alert's ``first`` rows in
-    _source_sort_key's order: a window function, on SQLite (3.25+) and PostgreSQL.
-
-    URLs compare by code point as Python's str does: SQLite's BINARY collation does,
-    and on PostgreSQL the "C" collation does whatever the database's own is.
-    """
-    url: Any = AlertSourceRow.url
-    if session.get_bind().dialect.name == "postgresql":
-        url = url.collate("C")
+    _source_sort_key's order (URLs by code point): a window function, on SQLite
+    (3.25+) and PostgreSQL."""
+    url = _by_code_point(AlertSourceRow.url, dialect)
     rank = func.row_number().over(
         partition_by=AlertSourceRow.alert_id,
         order_by=(AlertSourceRow.published.is_(None), AlertSourceRow.published, url),
@@ -721,8 +723,7 @@ class Store(RunsMixin, ReviewMixin):
         wanted = list(dict.fromkeys(ids))
         found: dict[str, Alert] = {}
         with Session(self.engine) as session:
-            for i in range(0, len(wanted), 500):
-                chunk = wanted[i : i + 500]
+            for chunk in _chunks(wanted, _IN_CHUNK):
                 rows = list(session.scalars(select(AlertRow).where(AlertRow.id.in_(chunk))))
                 read = self._sources(session, [r.id for r in rows], first=sources)
                 found.update((r.id, self._alert(r, read.get(r.id, []))) for r in rows)
@@ -732,14 +733,13 @@ class Store(RunsMixin, ReviewMixin):
         """alert id -> (its sources, the reprints among them), counted by the database."""
         src = AlertSourceRow
         out: dict[str, tuple[int, int]] = {}
-        wanted = list(dict.fromkeys(ids))
         with Session(self.engine) as session:
-            for i in range(0, len(wanted), 500):
+            for chunk in _chunks(dict.fromkeys(ids), _IN_CHUNK):
                 query = (
                     select(src.alert_id, func.count(), func.count(ArticleRow.reprint_of))
                     .join(AlertRow, AlertRow.id == src.alert_id)
                     .outerjoin(ArticleRow, _reprint_join())
-                    .where(src.alert_id.in_(wanted[i : i + 500]))
+                    .where(src.alert_id.in_(chunk))
                     .group_by(src.alert_id)
                 )
                 out.update((a, (int(n), int(r))) for a, n, r in session.execute(query))
@@ -781,7 +781,7 @@ class Store(RunsMixin, ReviewMixin):
                 .where(src.alert_id.in_(ids[i : i + 500]))
             )
             if first is not None:
-                query = _first_per_alert(session, query, first)
+                query = _first_per_alert(session.get_bind().dialect.name, query, first)
             for alert_id, url, outlet, published, quote, fact_id, reprint_of in session.execute(
                 query
             ):
