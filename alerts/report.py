@@ -57,9 +57,17 @@ class ReportData:
     # sources before _cleaned cuts the lists.
     source_counts: Mapping[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
 
+    def counts_of(self, alert: Alert) -> tuple[int, int]:
+        """(sources, reprints among them) of ``alert``: as the caller counted them (a
+        store reads only the sources shown, and counts the rest), or from its list."""
+        counted = self.source_counts.get(alert.id)
+        if counted is not None:
+            return counted
+        return len(alert.sources), len(alert.sources) - alert.independent_sources
+
     def sources_of(self, alert: Alert) -> int:
-        """How many sources ``alert`` has: counted by the caller, or its own list."""
-        return self.source_counts.get(alert.id, (len(alert.sources), 0))[0]
+        """How many sources ``alert`` has."""
+        return self.counts_of(alert)[0]
 
 
 # An alert read in hundreds of articles lists its first sources (the original, then by
@@ -79,13 +87,7 @@ def _cleaned(data: ReportData) -> ReportData:
             clean_alert(dataclasses.replace(a, corroborating=a.corroborating[: SOURCES_SHOWN - 1]))
             for a in data.alerts
         ],
-        # Counted from the alerts' own sources unless the caller counted them (a store
-        # reads only the sources shown, and counts the rest).
-        source_counts={
-            a.id: data.source_counts.get(a.id)
-            or (len(a.sources), len(a.sources) - a.independent_sources)
-            for a in data.alerts
-        },
+        source_counts={a.id: data.counts_of(a) for a in data.alerts},
         confirmations=[(clean_text(s), n) for s, n in data.confirmations],
         source_errors=[(clean_text(s), clean_text(m)) for s, m in data.source_errors],
     )

@@ -233,9 +233,8 @@ def fetch_pages(rt: Runtime, entries: Sequence[NewEntry]) -> PageBatch:
     """
 
     def one(new: NewEntry) -> Page | SourceError:
-        for attempt in range(rt.settings.page_retries + 1):
-            if attempt:
-                time.sleep(rt.settings.retry_delay_s)
+        retries = rt.settings.page_retries
+        while True:
             try:
                 fetched = fetch(
                     rt.client,
@@ -245,11 +244,12 @@ def fetch_pages(rt: Runtime, entries: Sequence[NewEntry]) -> PageBatch:
                     resolver=rt.resolver,
                 )
             except IngestError as exc:
-                if is_transient(exc) and attempt < rt.settings.page_retries:
-                    continue
-                return SourceError(new.url, str(exc))
+                if retries == 0 or not is_transient(exc):
+                    return SourceError(new.url, str(exc))
+                retries -= 1
+                time.sleep(rt.settings.retry_delay_s)
+                continue
             return Page(new, fetched.body)
-        raise AssertionError("unreachable: the last attempt returns")  # pragma: no cover
 
     workers = max(1, min(rt.settings.fetch_workers, len(entries)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
