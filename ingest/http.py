@@ -154,7 +154,9 @@ def fetch(
             raise type(exc)(url, f"{exc.message}{where}") from exc
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise FetchTimeout(url, f"deadline of {limits.deadline_s}s passed{where}", True)
+            raise FetchTimeout(
+                url, f"deadline of {limits.deadline_s}s passed{where}", deadline_passed=True
+            )
         try:
             request = client.build_request(
                 "GET",
@@ -302,7 +304,9 @@ def _read_body(
     raw_total = 0
     for chunk in response.iter_raw():
         if time.monotonic() > deadline:
-            raise FetchTimeout(source, f"deadline of {limits.deadline_s}s passed{where}", True)
+            raise FetchTimeout(
+                source, f"deadline of {limits.deadline_s}s passed{where}", deadline_passed=True
+            )
         raw_total += len(chunk)
         if raw_total > raw_cap:
             raise FetchTooLarge(source, too_large)
