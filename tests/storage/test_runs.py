@@ -28,9 +28,13 @@ def test_a_second_run_of_a_topic_waits_for_the_first(store: Store) -> None:
 
 
 def test_a_run_whose_process_died_is_crashed_and_replaced(store: Store) -> None:
-    dead = store.start_run(TOPIC, lease_s=0.2)
+    # A lease long enough that a loaded CI machine reads the run within it (0.2 s was
+    # not: a run read 0.2 s late is already crashed), then a wait past its end.
+    lease_s = 1.5
+    started = time.monotonic()
+    dead = store.start_run(TOPIC, lease_s=lease_s)
     assert {r.id: r.state for r in store.runs(TOPIC)}[dead] == "running"
-    time.sleep(0.3)
+    time.sleep(max(0.0, started + lease_s + 0.1 - time.monotonic()))
     assert {r.id: r.state for r in store.runs(TOPIC)}[dead] == "crashed"
     new = store.start_run(TOPIC)
     states = {r.id: r.state for r in store.runs(TOPIC)}
